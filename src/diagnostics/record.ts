@@ -1,0 +1,112 @@
+/**
+ * The run record: the cheap diagnostics of math.md §7 at every iteration, as typed arrays
+ * (train loss, relative residual, relative error when M* is known, test error when test data is given,
+ * gradient norm, imbalance ‖FᵀF − GᵀG‖_F for the asymmetric model, wall time).
+ */
+import type { F64Buf, Runtime } from '../runtime.js';
+import type { Problem } from '../problems/problem.js';
+import type { FactorModel } from '../rules/types.js';
+import type { Callback, IterateState } from './callback.js';
+
+/** Per-iteration arrays of a run; index t is the iterate after t updates. */
+export interface RunRecord {
+  /** Iteration numbers 0..T. */
+  iter: Int32Array;
+  /** f: ½‖A(FGᵀ) − y‖² (asymmetric) or ¼‖A(XXᵀ) − y‖² (symmetric). */
+  loss: Float64Array;
+  /** ‖A(X) − y‖ / ‖y‖. */
+  relResidual: Float64Array;
+  /** ‖X − M*‖_F / ‖M*‖_F (only when M* is known). */
+  relError?: Float64Array;
+  /** ‖A_test(X) − y_test‖ / ‖y_test‖ (only with test data). */
+  testError?: Float64Array;
+  /** ‖∇f‖ (Frobenius over both factors). */
+  gradNorm: Float64Array;
+  /** ‖FᵀF − GᵀG‖_F (asymmetric model only). */
+  imbalance?: Float64Array;
+  /** Wall time in ms since the run started, at each iterate. */
+  timeMs: Float64Array;
+}
+
+/** Records the cheap metrics; preallocates everything in `onSetup` so iterations allocate nothing. */
+export class CheapMetrics implements Callback {
+  private n = 0;
+  private cap = 0;
+  private arrays!: Required<RunRecord>;
+  private hasErr = false;
+  private hasTest = false;
+  private hasImb = false;
+  private gramF?: F64Buf;
+  private gramG?: F64Buf;
+  private testR?: F64Buf;
+  private rt?: Runtime;
+
+  onSetup(s: { rt: Runtime; problem: Problem; model: FactorModel; maxIter: number }): void {
+    this.rt = s.rt;
+    this.cap = s.maxIter + 1;
+    this.n = 0;
+    const f = () => new Float64Array(this.cap);
+    this.arrays = { iter: new Int32Array(this.cap), loss: f(), relResidual: f(), relError: f(), testError: f(), gradNorm: f(), imbalance: f(), timeMs: f() };
+    this.hasErr = s.problem.Mstar !== undefined && (s.problem.MstarNorm ?? 0) > 0;
+    this.hasTest = s.problem.test !== undefined;
+    this.hasImb = s.model.kind === 'asymmetric';
+    if (this.hasImb) { this.gramF = s.rt.f64(s.model.k * s.model.k); this.gramG = s.rt.f64(s.model.k * s.model.k); }
+    if (this.hasTest) this.testR = s.rt.f64(s.problem.test!.op.m);
+  }
+
+  onIterate(s: IterateState): void {
+    const K = s.rt.kernels, t = this.n++;
+    const a = this.arrays;
+    a.iter[t] = s.iter;
+    a.loss[t] = s.loss;
+    a.relResidual[t] = s.relResidual;
+    a.timeMs[t] = s.elapsedMs;
+    const { model, grad, problem } = s;
+    let g2 = K.dot_f64(grad.dF.ptr, grad.dF.ptr, grad.dF.length);
+    if (model.kind === 'asymmetric') g2 += K.dot_f64(grad.dG.ptr, grad.dG.ptr, grad.dG.length);
+    a.gradNorm[t] = Math.sqrt(g2);
+    if (this.hasErr) a.relError[t] = Math.sqrt(K.sqdist_f64(s.X.ptr, problem.Mstar!.ptr, s.X.length)) / problem.MstarNorm!;
+    if (this.hasTest) {
+      const test = problem.test!;
+      test.op.apply(s.X.a, this.testR!.a);
+      const yn = Math.sqrt(K.dot_f64(test.y.ptr, test.y.ptr, test.y.length));
+      a.testError[t] = Math.sqrt(K.sqdist_f64(this.testR!.ptr, test.y.ptr, test.y.length)) / (yn > 0 ? yn : 1);
+    }
+    if (this.hasImb) {
+      const k = model.k;
+      K.gemm_tn_f64(this.gramF!.ptr, model.F.ptr, model.F.ptr, k, k, model.n1);
+      K.gemm_tn_f64(this.gramG!.ptr, model.G.ptr, model.G.ptr, k, k, model.n2);
+      a.imbalance[t] = Math.sqrt(K.sqdist_f64(this.gramF!.ptr, this.gramG!.ptr, k * k));
+    }
+  }
+
+  /** Drop the last recorded iterate (used when the solver rolls back a diverged step). */
+  dropLast(): void { if (this.n > 0) this.n--; }
+
+  /** Number of iterates recorded. */
+  get length(): number { return this.n; }
+
+  /** Last recorded value of a metric. */
+  last(name: keyof RunRecord): number | undefined {
+    const arr = (this.arrays as Record<string, ArrayLike<number>>)[name];
+    return this.n > 0 && arr ? arr[this.n - 1] : undefined;
+  }
+
+  /** The record trimmed to the iterates actually reached (copies, safe to keep). */
+  result(): RunRecord {
+    const a = this.arrays, n = this.n;
+    return {
+      iter: a.iter.slice(0, n), loss: a.loss.slice(0, n), relResidual: a.relResidual.slice(0, n),
+      relError: this.hasErr ? a.relError.slice(0, n) : undefined,
+      testError: this.hasTest ? a.testError.slice(0, n) : undefined,
+      gradNorm: a.gradNorm.slice(0, n),
+      imbalance: this.hasImb ? a.imbalance.slice(0, n) : undefined,
+      timeMs: a.timeMs.slice(0, n),
+    };
+  }
+
+  dispose(): void {
+    this.gramF?.free(); this.gramG?.free(); this.testR?.free();
+    this.gramF = this.gramG = this.testR = undefined;
+  }
+}

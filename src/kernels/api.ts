@@ -1,0 +1,44 @@
+/**
+ * The typed mirror of the wasm exports (assembly/index.ts). Every pointer is a byte offset into the runtime's
+ * memory; every size is an element count. `test/kernels/api.test.ts` keeps this list equal to the binary's exports.
+ */
+export interface Kernels {
+  // measurement operator (f32 A, m × N row-major)
+  gemv_f32_f64(out: number, A: number, x: number, m: number, N: number): number;
+  gemv_f32(out: number, A: number, x: number, m: number, N: number): number;
+  gemvt_f32_f64(out: number, A: number, v: number, m: number, N: number): number;
+  gemvt_f32(out: number, A: number, v: number, m: number, N: number): number;
+  residual_adjoint_f32_f64(S: number, r: number, A: number, x: number, b: number, m: number, N: number): number;
+  residual_adjoint_mixed(S: number, r: number, A: number, x: number, b: number, m: number, N: number): number;
+  residual_adjoint_f32(S: number, r: number, A: number, x: number, b: number, m: number, N: number): number;
+  // dense f64 products
+  gemm_nt_f64(out: number, A: number, B: number, M: number, N: number, K: number): number;
+  gemm_nn_f64(out: number, A: number, B: number, M: number, N: number, K: number): number;
+  gemm_tn_f64(out: number, A: number, B: number, M: number, N: number, K: number): number;
+  // level 1
+  axpy_f64(y: number, x: number, a: number, n: number): number;
+  scal_f64(x: number, a: number, n: number): number;
+  add_f64(out: number, x: number, y: number, n: number): number;
+  dot_f64(x: number, y: number, n: number): number;
+  sqdist_f64(x: number, y: number, n: number): number;
+  cvt_f64_to_f32(out: number, x: number, n: number): number;
+  cvt_f32_to_f64(out: number, x: number, n: number): number;
+  stream_sum_f32(x: number, n: number): number;
+  // random generation
+  zig_init(tab: number): number;
+  normal_rows_f32(out: number, rows: number, cols: number, scale: number, seedHi: number, seedLo: number, stream: number, row0: number, tab: number): number;
+  normal_f64(out: number, count: number, scale: number, seedHi: number, seedLo: number, stream: number, tab: number): number;
+  uniform_f64(out: number, count: number, seedHi: number, seedLo: number, stream: number): number;
+  symmetrize_rows_f32(A: number, rows: number, n: number): number;
+}
+
+/** Names of every function export, in one place (the api test compares it with the binary). */
+export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
+  'gemv_f32_f64', 'gemv_f32', 'gemvt_f32_f64', 'gemvt_f32', 'residual_adjoint_f32_f64', 'residual_adjoint_mixed', 'residual_adjoint_f32',
+  'gemm_nt_f64', 'gemm_nn_f64', 'gemm_tn_f64',
+  'axpy_f64', 'scal_f64', 'add_f64', 'dot_f64', 'sqdist_f64', 'cvt_f64_to_f32', 'cvt_f32_to_f64', 'stream_sum_f32',
+  'zig_init', 'normal_rows_f32', 'normal_f64', 'uniform_f64', 'symmetrize_rows_f32',
+];
+
+/** Bytes of the ziggurat tables (kn u32×128, wn f64×128, fn f64×128); equals the wasm global ZIG_TABLE_BYTES. */
+export const ZIG_TABLE_BYTES = 128 * 4 + 128 * 8 * 2;

@@ -1,0 +1,111 @@
+/**
+ * Locating, compiling and instantiating the wasm kernels. Compile once per variant (cached), instantiate per
+ * runtime or per worker against a memory the caller owns. Works in Node (reads the file) and in browsers
+ * (fetch + compileStreaming); the binary is found with `new URL(…, import.meta.url)`, which bundlers understand.
+ */
+import { KernelLoadError } from '../errors.js';
+import { KERNEL_NAMES, type Kernels } from './api.js';
+
+/** `simd`: non-shared memory. `threads`: SIMD + atomics over a shared memory (needs SharedArrayBuffer). */
+export type KernelVariant = 'simd' | 'threads';
+
+const FILES: Record<KernelVariant, string> = { simd: 'matsense.wasm', threads: 'matsense-threads.wasm' };
+const compiled = new Map<KernelVariant, Promise<WebAssembly.Module>>();
+
+/** URL of a variant's binary (src/kernels/ and dist/kernels/ both sit two levels below the package root). */
+export function kernelUrl(variant: KernelVariant = 'simd'): URL {
+  return new URL(`../../build/${FILES[variant]}`, import.meta.url);
+}
+
+/** True when running under Node.js (as opposed to a browser or a web worker). */
+export function isNode(): boolean {
+  return typeof process !== 'undefined' && typeof process.versions?.node === 'string';
+}
+
+/** Whether this platform can run the kernels at all (WebAssembly with SIMD). */
+export function simdSupported(): boolean {
+  if (typeof WebAssembly !== 'object') return false;
+  // (module (func (result v128) i32.const 0 i8x16.splat i8x16.popcnt)) — validates only where SIMD exists.
+  const probe = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]);
+  try {
+    return WebAssembly.validate(probe);
+  } catch {
+    return false;
+  }
+}
+
+/** Whether shared WebAssembly memory (and hence the threaded variant) can be used here. */
+export function sharedMemorySupported(): boolean {
+  if (typeof SharedArrayBuffer === 'undefined') return false;
+  const g = globalThis as { crossOriginIsolated?: boolean };
+  if (!isNode() && g.crossOriginIsolated === false) return false;
+  try {
+    new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function fetchBytes(url: URL): Promise<ArrayBuffer | Uint8Array> {
+  if (url.protocol === 'file:' && isNode()) {
+    const fs = await import(/* @vite-ignore */ 'node:fs/promises');
+    const { fileURLToPath } = await import(/* @vite-ignore */ 'node:url');
+    try {
+      return await fs.readFile(fileURLToPath(url));
+    } catch (e) {
+      throw new KernelLoadError(`cannot read the wasm kernels at ${url.href} (${(e as Error).message}); run \`npm run build\``);
+    }
+  }
+  const res = await fetch(url);
+  if (!res.ok) throw new KernelLoadError(`cannot fetch the wasm kernels at ${url.href}: HTTP ${res.status}`);
+  return res.arrayBuffer();
+}
+
+/**
+ * The compiled module of a variant, compiled once and cached. Pass `source` to use bytes or a module you
+ * obtained yourself (e.g. inlined by a bundler); by default the file next to the package is used.
+ */
+export function compileKernels(
+  variant: KernelVariant = 'simd',
+  source?: WebAssembly.Module | ArrayBuffer | Uint8Array | URL,
+): Promise<WebAssembly.Module> {
+  if (source instanceof WebAssembly.Module) return Promise.resolve(source);
+  if (source === undefined) {
+    let p = compiled.get(variant);
+    if (!p) {
+      p = compileFrom(kernelUrl(variant));
+      compiled.set(variant, p);
+      p.catch(() => compiled.delete(variant));
+    }
+    return p;
+  }
+  return compileFrom(source);
+}
+
+async function compileFrom(source: ArrayBuffer | Uint8Array | URL): Promise<WebAssembly.Module> {
+  if (!simdSupported()) {
+    throw new KernelLoadError('this JavaScript engine has no WebAssembly SIMD support (Node ≥ 16.4, Chrome ≥ 91, Firefox ≥ 89, Safari ≥ 16.4 needed)');
+  }
+  const bytes = source instanceof URL ? await fetchBytes(source) : source;
+  try {
+    return await WebAssembly.compile(bytes as BufferSource);
+  } catch (e) {
+    throw new KernelLoadError(`the wasm kernels failed to compile: ${(e as Error).message}`);
+  }
+}
+
+/** Instantiate a compiled module against `memory` and check that every expected export is present. */
+export async function instantiateKernels(module: WebAssembly.Module, memory: WebAssembly.Memory): Promise<Kernels> {
+  let instance: WebAssembly.Instance;
+  try {
+    instance = await WebAssembly.instantiate(module, { env: { memory } });
+  } catch (e) {
+    throw new KernelLoadError(`the wasm kernels failed to instantiate: ${(e as Error).message}`);
+  }
+  const exp = instance.exports as Record<string, unknown>;
+  for (const name of KERNEL_NAMES) {
+    if (typeof exp[name] !== 'function') throw new KernelLoadError(`the wasm binary lacks the export ${name}: rebuild with \`npm run build\``);
+  }
+  return exp as unknown as Kernels;
+}

@@ -1,0 +1,87 @@
+/** Bring-your-own data: an operator matrix, measurements, and optionally the truth and test measurements. */
+import { OutOfMemoryError, ValidationError, formatBytes } from '../errors.js';
+import { DenseOperator } from '../operators/dense.js';
+import type { MeasurementOperator } from '../operators/base.js';
+import { Runtime } from '../runtime.js';
+import { finiteArray, positiveInt } from '../validate.js';
+import type { Problem } from './problem.js';
+import { samplingInfo } from './sampling.js';
+
+/** Arrays of a problem you already have (e.g. from NumPy). Row i of `A` is vec(A_i), row-major. */
+export interface ProblemData {
+  n1: number;
+  n2: number;
+  /** Operator matrix, m × (n1·n2) row-major. Stored as f32. */
+  A: Float32Array | Float64Array;
+  /** Measurements, length m. */
+  y: Float64Array | Float32Array;
+  /** Ground truth (n1 × n2), optional: enables the relative-error diagnostic. */
+  Mstar?: Float64Array | Float32Array;
+  /** Rank of the truth, if known (used for the degrees-of-freedom check). */
+  r?: number;
+  /** Held-out operator (mTest × n1·n2) and measurements, optional. */
+  Atest?: Float32Array | Float64Array;
+  ytest?: Float64Array | Float32Array;
+  /** Treat the problem as symmetric PSD; 'auto' (default) checks whether every A_i is symmetric. */
+  symmetric?: boolean | 'auto';
+}
+
+/** Build a {@link Problem} from arrays. Everything is validated (sizes, finiteness) before any allocation. */
+export function problemFromData(rt: Runtime, d: ProblemData): Problem {
+  if (d === null || typeof d !== 'object') throw new ValidationError('problem data must be an object');
+  const n1 = positiveInt('n1', d.n1), n2 = positiveInt('n2', d.n2);
+  const N = n1 * n2;
+  if (!(d.A instanceof Float32Array || d.A instanceof Float64Array)) throw new ValidationError('A must be a Float32Array or Float64Array');
+  if (d.A.length === 0 || d.A.length % N !== 0) throw new ValidationError(`A has ${d.A.length} entries, which is not a positive multiple of n1 · n2 = ${N}`);
+  const m = d.A.length / N;
+  finiteArray('y', d.y, m);
+  if (d.Mstar !== undefined) finiteArray('Mstar', d.Mstar, N);
+  if (d.r !== undefined) positiveInt('r', d.r);
+  if ((d.Atest === undefined) !== (d.ytest === undefined)) throw new ValidationError('Atest and ytest must be given together');
+  let mTest = 0;
+  if (d.Atest !== undefined) {
+    if (d.Atest.length === 0 || d.Atest.length % N !== 0) throw new ValidationError(`Atest has ${d.Atest.length} entries, not a positive multiple of n1 · n2 = ${N}`);
+    mTest = d.Atest.length / N;
+    finiteArray('ytest', d.ytest, mTest);
+  }
+  const blk = Runtime.blockBytes;
+  const need = blk(m * N * 4) + blk(m * 8) + blk(N * 8) + (mTest ? blk(mTest * N * 4) + blk(mTest * 8) : 0);
+  if (need > rt.available()) throw new OutOfMemoryError(`the problem needs ${formatBytes(need)} of wasm memory, only ${formatBytes(rt.available())} is available`, need, rt.available());
+
+  const allocated: Array<{ free(): void } | MeasurementOperator> = [];
+  try {
+    const op = DenseOperator.fromArray(rt, d.A, m, n1, n2, d.symmetric ?? 'auto'); allocated.push(op);
+    const y = rt.f64(m).set(d.y); allocated.push(y);
+    let Mstar, MstarNorm;
+    if (d.Mstar) {
+      Mstar = rt.f64(N).set(d.Mstar); allocated.push(Mstar);
+      MstarNorm = norm(Mstar.a);
+      if (op.symmetric && !isSymmetric(Mstar.a, n1)) throw new ValidationError('the operator is symmetric but Mstar is not');
+    }
+    let test: Problem['test'];
+    if (d.Atest && d.ytest) {
+      const tOp = DenseOperator.fromArray(rt, d.Atest, mTest, n1, n2, op.symmetric ? 'auto' : false); allocated.push(tOp);
+      const ty = rt.f64(mTest).set(d.ytest); allocated.push(ty);
+      test = { op: tOp, y: ty };
+    }
+    let disposed = false;
+    return {
+      n1, n2, m, r: d.r, symmetric: op.symmetric, op, y, yNorm: norm(y.a), Mstar, MstarNorm, test,
+      sampling: samplingInfo(m, n1, n2, d.r),
+      dispose() {
+        if (disposed) return;
+        disposed = true;
+        for (const b of allocated.reverse()) 'dispose' in b ? b.dispose() : b.free();
+      },
+    };
+  } catch (e) {
+    for (const b of allocated.reverse()) 'dispose' in b ? b.dispose() : b.free();
+    throw e;
+  }
+}
+
+function norm(a: ArrayLike<number>): number { let s = 0; for (let i = 0; i < a.length; i++) s += a[i] * a[i]; return Math.sqrt(s); }
+function isSymmetric(a: ArrayLike<number>, n: number): boolean {
+  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) if (Math.abs(a[i * n + j] - a[j * n + i]) > 1e-12 * (Math.abs(a[i * n + j]) + 1)) return false;
+  return true;
+}

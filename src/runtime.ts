@@ -1,0 +1,234 @@
+/**
+ * The runtime owns the WebAssembly memory: one instance of the kernels, a first-fit allocator over its linear
+ * memory (64-byte aligned blocks), typed views that are rebuilt whenever the memory grows, and accounting.
+ * Everything large (the operator, the factors, the residual matrix) lives here so kernels run on it in place.
+ */
+import { OutOfMemoryError, StateError, ValidationError, formatBytes } from './errors.js';
+import type { Kernels } from './kernels/api.js';
+import { ZIG_TABLE_BYTES } from './kernels/api.js';
+import { compileKernels, instantiateKernels, sharedMemorySupported, type KernelVariant } from './kernels/load.js';
+
+const PAGE = 65536;
+/** wasm32 addresses at most 4 GiB: 65536 pages of 64 KiB. */
+export const WASM32_MAX_BYTES = 65536 * PAGE;
+/** The first 64 KiB are left to the module's constant data (AssemblyScript's math tables live at 1–8 KiB). */
+const HEAP_BASE = PAGE;
+const ALIGN = 64;
+
+/** Options of {@link Runtime.create}. */
+export interface RuntimeOptions {
+  /** Use a shared memory and the threaded kernel build (needed for workers over shared memory). Default false. */
+  shared?: boolean;
+  /** Upper bound on the memory this runtime may grow to, in bytes (≤ 4 GiB, the wasm32 limit). */
+  maxBytes?: number;
+  /** A compiled kernel module to use instead of loading the packaged binary. */
+  module?: WebAssembly.Module;
+  /** Use this memory (e.g. a shared memory created by a coordinator) instead of creating one. Workers only. */
+  memory?: WebAssembly.Memory;
+}
+
+/** Accounting returned by {@link Runtime.stats}. */
+export interface RuntimeStats {
+  /** Bytes in live allocations. */
+  used: number;
+  /** Largest `used` seen so far. */
+  peak: number;
+  /** Number of live allocations. */
+  blocks: number;
+  /** Current size of the wasm memory in bytes. */
+  memoryBytes: number;
+  /** How many times the memory has grown. */
+  grows: number;
+}
+
+interface Block { ptr: number; bytes: number }
+
+/** An f64 array living in the runtime's memory. `.a` is always a valid view, also after the memory grew. */
+export class F64Buf {
+  private view: Float64Array;
+  constructor(readonly rt: Runtime, readonly ptr: number, readonly length: number) {
+    this.view = new Float64Array(rt.memory.buffer, ptr, length);
+  }
+  /** The typed view (rebuilt if the memory has grown since it was made). */
+  get a(): Float64Array {
+    if (this.view.buffer !== this.rt.memory.buffer) this.view = new Float64Array(this.rt.memory.buffer, this.ptr, this.length);
+    return this.view;
+  }
+  /** Copy `src` in (lengths must match). */
+  set(src: ArrayLike<number>): this {
+    if (src.length !== this.length) throw new ValidationError(`copy of length ${src.length} into a buffer of length ${this.length}`);
+    this.a.set(src);
+    return this;
+  }
+  /** A fresh JS-owned copy. */
+  copy(): Float64Array { return this.a.slice(); }
+  free(): void { this.rt.free(this.ptr); }
+}
+
+/** An f32 array living in the runtime's memory. */
+export class F32Buf {
+  private view: Float32Array;
+  constructor(readonly rt: Runtime, readonly ptr: number, readonly length: number) {
+    this.view = new Float32Array(rt.memory.buffer, ptr, length);
+  }
+  get a(): Float32Array {
+    if (this.view.buffer !== this.rt.memory.buffer) this.view = new Float32Array(this.rt.memory.buffer, this.ptr, this.length);
+    return this.view;
+  }
+  set(src: ArrayLike<number>): this {
+    if (src.length !== this.length) throw new ValidationError(`copy of length ${src.length} into a buffer of length ${this.length}`);
+    this.a.set(src);
+    return this;
+  }
+  copy(): Float32Array { return this.a.slice(); }
+  free(): void { this.rt.free(this.ptr); }
+}
+
+/** Owner of one wasm memory and one kernel instance. Create with {@link Runtime.create} (or {@link createRuntime}). */
+export class Runtime {
+  /** Pointer to the ziggurat tables the Gaussian generators read. */
+  readonly zigTable: number;
+  private live = new Map<number, number>();
+  private freeList: Block[] = [];
+  private top = HEAP_BASE;
+  private used = 0;
+  private peak = 0;
+  private grows = 0;
+  private disposed = false;
+
+  private constructor(
+    readonly memory: WebAssembly.Memory,
+    readonly kernels: Kernels,
+    readonly shared: boolean,
+    readonly maxBytes: number,
+  ) {
+    this.zigTable = this.alloc(ZIG_TABLE_BYTES);
+    kernels.zig_init(this.zigTable);
+  }
+
+  /** Compile (once per process) and instantiate the kernels over a new memory. */
+  static async create(opts: RuntimeOptions = {}): Promise<Runtime> {
+    const shared = opts.shared ?? false;
+    if (shared && !sharedMemorySupported()) {
+      throw new ValidationError('shared memory is not available here (no SharedArrayBuffer, or the page is not cross-origin isolated)');
+    }
+    const maxBytes = opts.maxBytes ?? WASM32_MAX_BYTES;
+    if (!(maxBytes > HEAP_BASE && maxBytes <= WASM32_MAX_BYTES)) {
+      throw new ValidationError(`maxBytes must be in (64 KiB, 4 GiB], got ${maxBytes}`);
+    }
+    const variant: KernelVariant = shared ? 'threads' : 'simd';
+    const module = opts.module ?? (await compileKernels(variant));
+    const memory = opts.memory ?? new WebAssembly.Memory({ initial: 2, maximum: Math.floor(maxBytes / PAGE), shared } as WebAssembly.MemoryDescriptor);
+    const kernels = await instantiateKernels(module, memory);
+    return new Runtime(memory, kernels, shared, maxBytes);
+  }
+
+  /** Bytes an allocation of `bytes` really takes (rounded up to the alignment). */
+  static blockBytes(bytes: number): number { return Math.ceil(Math.max(bytes, 1) / ALIGN) * ALIGN; }
+
+  /** Bytes still allocatable before the 4 GiB (or `maxBytes`) limit, ignoring fragmentation. */
+  available(): number { return this.maxBytes - this.top + this.freeList.reduce((s, b) => s + b.bytes, 0); }
+
+  /**
+   * Allocate `bytes` (64-byte aligned) and return the byte offset. Grows the memory if needed.
+   * @throws OutOfMemoryError when the request cannot fit under the wasm32 limit or the host refuses to grow.
+   */
+  alloc(bytes: number): number {
+    if (this.disposed) throw new StateError('this runtime has been disposed');
+    if (!Number.isFinite(bytes) || bytes < 0) throw new ValidationError(`allocation size must be a finite non-negative number, got ${bytes}`);
+    const size = Runtime.blockBytes(bytes);
+    for (let i = 0; i < this.freeList.length; i++) {
+      const b = this.freeList[i];
+      if (b.bytes >= size) {
+        const ptr = b.ptr;
+        if (b.bytes === size) this.freeList.splice(i, 1);
+        else { b.ptr += size; b.bytes -= size; }
+        return this.track(ptr, size);
+      }
+    }
+    const ptr = this.top;
+    const end = ptr + size;
+    if (end > this.maxBytes) {
+      throw new OutOfMemoryError(
+        `cannot allocate ${formatBytes(size)}: the runtime would need ${formatBytes(end)} but one WebAssembly memory is limited to ${formatBytes(this.maxBytes)}` +
+          (this.maxBytes === WASM32_MAX_BYTES ? ' (wasm32)' : ''),
+        size, this.maxBytes);
+    }
+    const have = this.memory.buffer.byteLength;
+    if (end > have) {
+      const pages = Math.ceil((end - have) / PAGE);
+      try {
+        this.memory.grow(pages);
+      } catch (e) {
+        throw new OutOfMemoryError(`the host refused to grow the WebAssembly memory to ${formatBytes(have + pages * PAGE)}: ${(e as Error).message}`, size, this.maxBytes);
+      }
+      this.grows++;
+    }
+    this.top = end;
+    return this.track(ptr, size);
+  }
+
+  private track(ptr: number, size: number): number {
+    this.live.set(ptr, size);
+    this.used += size;
+    if (this.used > this.peak) this.peak = this.used;
+    return ptr;
+  }
+
+  /** Return a block to the allocator (adjacent free blocks are merged; a free block at the top lowers the top). */
+  free(ptr: number): void {
+    const size = this.live.get(ptr);
+    if (size === undefined) throw new StateError(`free of ${ptr}, which is not a live allocation (double free?)`);
+    this.live.delete(ptr);
+    this.used -= size;
+    let blk: Block = { ptr, bytes: size };
+    // insert sorted, merge neighbours
+    let i = 0;
+    while (i < this.freeList.length && this.freeList[i].ptr < ptr) i++;
+    this.freeList.splice(i, 0, blk);
+    if (i + 1 < this.freeList.length && blk.ptr + blk.bytes === this.freeList[i + 1].ptr) {
+      blk.bytes += this.freeList[i + 1].bytes; this.freeList.splice(i + 1, 1);
+    }
+    if (i > 0 && this.freeList[i - 1].ptr + this.freeList[i - 1].bytes === blk.ptr) {
+      this.freeList[i - 1].bytes += blk.bytes; this.freeList.splice(i, 1); blk = this.freeList[i - 1];
+    }
+    const last = this.freeList[this.freeList.length - 1];
+    if (last && last.ptr + last.bytes === this.top) { this.top = last.ptr; this.freeList.pop(); }
+  }
+
+  /** Allocate an f64 array of `n` entries (contents unspecified unless `fill` is given). */
+  f64(n: number, fill?: number): F64Buf {
+    const b = new F64Buf(this, this.alloc(n * 8), n);
+    if (fill !== undefined) b.a.fill(fill);
+    return b;
+  }
+
+  /** Allocate an f32 array of `n` entries. */
+  f32(n: number, fill?: number): F32Buf {
+    const b = new F32Buf(this, this.alloc(n * 4), n);
+    if (fill !== undefined) b.a.fill(fill);
+    return b;
+  }
+
+  /** Copy an array into a new runtime buffer of the same precision class (f64 for Float64Array, else f64 too). */
+  fromArray(src: ArrayLike<number>): F64Buf { return this.f64(src.length).set(src); }
+
+  /** Accounting of live memory. */
+  stats(): RuntimeStats {
+    return { used: this.used, peak: this.peak, blocks: this.live.size, memoryBytes: this.memory.buffer.byteLength, grows: this.grows };
+  }
+
+  /** Drop every allocation; further use throws. The memory itself is released by the garbage collector. */
+  dispose(): void {
+    this.disposed = true;
+    this.live.clear();
+    this.freeList = [];
+  }
+
+  get isDisposed(): boolean { return this.disposed; }
+}
+
+/** Create a runtime (compiles the kernels once per process). */
+export function createRuntime(opts?: RuntimeOptions): Promise<Runtime> {
+  return Runtime.create(opts);
+}
