@@ -52,6 +52,12 @@ export interface SolverOptions {
   precision?: Precision;
   /** Extra diagnostics callbacks (the cheap metrics are always recorded). */
   callbacks?: Callback[];
+  /**
+   * Asymmetric model on a symmetric operator: report sym(F Gᵀ) = (F Gᵀ + G Fᵀ)/2 as the estimate (math.md §3). Such an
+   * operator cannot see the antisymmetric part of F Gᵀ, so it is never fitted; the residual and the gradient are
+   * unchanged by this. Default true.
+   */
+  symmetrizeEstimate?: boolean;
 }
 
 /** What a finished run returns. Arrays are JS-owned copies. */
@@ -116,6 +122,7 @@ export class Solver {
   private readonly events: RunEvent[] = [];
   private readonly warnings: string[] = [];
   private aborted = false;
+  private readonly symmetrizeX: boolean;
 
   constructor(readonly rt: Runtime, readonly problem: Problem, options: SolverOptions) {
     if (options === null || typeof options !== 'object') throw new ValidationError('solver options must be an object');
@@ -140,6 +147,7 @@ export class Solver {
       validateParams(method, { ...(options.params ?? {}), ...(options.eta !== undefined ? { eta: options.eta } : {}) });
     }
     this.callbacks = [this.metrics, ...(options.callbacks ?? [])];
+    this.symmetrizeX = this.kind === 'asymmetric' && problem.op.symmetric && (options.symmetrizeEstimate ?? true);
   }
 
   /** Bytes this run will allocate in the runtime (factors, work vectors, records' k × k buffers). */
@@ -199,14 +207,10 @@ export class Solver {
   private residualAt(F: F64Buf, G: F64Buf): { loss: number; rel: number } {
     const { n1, n2 } = this.problem, K = this.rt.kernels;
     K.gemm_nt_f64(this.X.ptr, F.ptr, G.ptr, n1, n2, this.k);
+    if (this.symmetrizeX) symmetrizeInPlace(this.X.a, n1);
     const ss = this.problem.op.residualAdjoint(this.X.a, this.problem.y.a, this.r.a, this.E.a);
-    if (this.tmp) {
-      // symmetric model, non-symmetric operator: use the symmetric part ½(E + Eᵀ) (math.md §3)
-      const e = this.E.a, n = n1;
-      for (let a = 0; a < n; a++) for (let b = a + 1; b < n; b++) {
-        const v = 0.5 * (e[a * n + b] + e[b * n + a]); e[a * n + b] = v; e[b * n + a] = v;
-      }
-    }
+    // symmetric model, non-symmetric operator: use the symmetric part ½(E + Eᵀ) (math.md §3)
+    if (this.tmp) symmetrizeInPlace(this.E.a, n1);
     const loss = (this.kind === 'asymmetric' ? 0.5 : 0.25) * ss;
     return { loss, rel: Math.sqrt(ss) / (this.problem.yNorm > 0 ? this.problem.yNorm : 1) };
   }
@@ -379,6 +383,13 @@ export interface Progress {
   elapsedMs: number;
   done: boolean;
   stopReason?: StopReason;
+}
+
+/** A ← (A + Aᵀ)/2 for a square n × n row-major matrix. */
+function symmetrizeInPlace(a: Float64Array, n: number): void {
+  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) {
+    const v = 0.5 * (a[i * n + j] + a[j * n + i]); a[i * n + j] = v; a[j * n + i] = v;
+  }
 }
 
 /** Give the event loop a turn (setImmediate in Node, a MessageChannel tick in browsers). */

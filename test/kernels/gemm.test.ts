@@ -1,0 +1,44 @@
+// Dense f64 products of the gradient (F Gᵀ, E G, Eᵀ F, Grams) against references on ragged shapes.
+import { describe, expect, it, beforeAll } from 'vitest';
+import type { Runtime } from '../../src/index.js';
+import { randArray, refMatmul, relMaxDiff, runtime, transpose } from '../helpers.js';
+
+let rt: Runtime;
+beforeAll(async () => { rt = await runtime(); });
+
+const SHAPES: Array<[string, number, number, number]> = [
+  ['1x1x1', 1, 1, 1], ['k1', 7, 5, 1], ['ragged', 5, 7, 3], ['square', 8, 8, 4], ['tall', 13, 3, 6], ['wide', 3, 13, 9], ['odd', 9, 11, 5],
+];
+
+describe.each(SHAPES)('gemm on %s (M=%i, N=%i, K=%i)', (_n, M, N, K) => {
+  it('gemm_nt_f64: out = A Bᵀ', () => {
+    const A = randArray(M * K, 1), B = randArray(N * K, 2);
+    const a = rt.fromArray(A), b = rt.fromArray(B), o = rt.f64(M * N);
+    rt.kernels.gemm_nt_f64(o.ptr, a.ptr, b.ptr, M, N, K);
+    expect(relMaxDiff(o.a, refMatmul(A, transpose(B, N, K), M, K, N))).toBeLessThan(1e-14);
+    [a, b, o].forEach((q) => q.free());
+  });
+  it('gemm_nn_f64: out = A B', () => {
+    const A = randArray(M * K, 3), B = randArray(K * N, 4);
+    const a = rt.fromArray(A), b = rt.fromArray(B), o = rt.f64(M * N, 123);
+    rt.kernels.gemm_nn_f64(o.ptr, a.ptr, b.ptr, M, N, K);
+    expect(relMaxDiff(o.a, refMatmul(A, B, M, K, N))).toBeLessThan(1e-14);
+    [a, b, o].forEach((q) => q.free());
+  });
+  it('gemm_tn_f64: out = Aᵀ B (A is K × M)', () => {
+    const A = randArray(K * M, 5), B = randArray(K * N, 6);
+    const a = rt.fromArray(A), b = rt.fromArray(B), o = rt.f64(M * N, -7);
+    rt.kernels.gemm_tn_f64(o.ptr, a.ptr, b.ptr, M, N, K);
+    expect(relMaxDiff(o.a, refMatmul(transpose(A, K, M), B, M, K, N))).toBeLessThan(1e-14);
+    [a, b, o].forEach((q) => q.free());
+  });
+});
+
+it('the Gram FᵀF from gemm_tn is symmetric and matches the reference', () => {
+  const n = 11, k = 5, F = randArray(n * k, 9);
+  const f = rt.fromArray(F), g = rt.f64(k * k);
+  rt.kernels.gemm_tn_f64(g.ptr, f.ptr, f.ptr, k, k, n);
+  expect(relMaxDiff(g.a, refMatmul(transpose(F, n, k), F, k, n, k))).toBeLessThan(1e-14);
+  for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) expect(g.a[i * k + j]).toBeCloseTo(g.a[j * k + i], 14);
+  [f, g].forEach((q) => q.free());
+});
