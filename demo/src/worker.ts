@@ -1,0 +1,211 @@
+/**
+ * The demo's solver worker: builds a problem and runs a method with matsense (imported from the package
+ * source), posting decimated live points while it runs and the full record when it ends. A run is stopped with
+ * an AbortSignal ({type: 'stop'}); the page also terminates the worker if a stop is not honoured quickly
+ * (e.g. while a large problem is still being generated).
+ */
+import {
+  METHODS,
+  createProblem,
+  createRuntime,
+  sharedMemorySupported,
+  solve,
+  type Callback,
+  type IterateState,
+  type Problem,
+  type RunResult,
+  type Runtime,
+  type SolveOptions,
+} from '../../src/index.js';
+import { thinSvdOfProduct } from '../../src/linalg/index.js';
+import type { FromWorker, LivePoints, PhaseMarker, RunParams, RunSummary, ToWorker } from './protocol.js';
+
+const post = (msg: FromWorker): void => (self as unknown as Worker).postMessage(msg);
+
+/** Whether this build of matsense exposes a threaded backend (the `threads` solve option). */
+function threadsAvailable(): boolean {
+  return false;
+}
+
+function emptyPoints(): LivePoints {
+  return { iter: [], loss: [], relError: [], relResidual: [], imbalance: [], svIter: [], sv: [] };
+}
+
+/**
+ * Samples the iterates for the live plots: every iterate early on, then every `every`-th, so a long run sends
+ * at most a few hundred points per curve. Singular values of F Gᵀ come from the thin SVD of the factors
+ * (O((n1 + n2)k² + k³)), the imbalance from the k × k Gram matrices.
+ */
+class LiveSampler implements Callback {
+  points = emptyPoints();
+  private readonly every: number;
+  private mstarNorm = 0;
+
+  constructor(maxIter: number) {
+    this.every = Math.max(1, Math.floor(maxIter / 300));
+  }
+
+  onSetup(s: { problem: Problem }): void {
+    this.mstarNorm = s.problem.MstarNorm ?? 0;
+  }
+
+  onIterate(s: IterateState): void {
+    const t = s.iter;
+    if (t >= 20 && t % this.every !== 0) return;
+    const p = this.points;
+    p.iter.push(t);
+    p.loss.push(s.loss);
+    p.relResidual.push(s.relResidual);
+    const { model, problem } = s;
+    if (problem.Mstar && this.mstarNorm > 0) {
+      const X = s.X.a, M = problem.Mstar.a;
+      let d = 0;
+      for (let i = 0; i < X.length; i++) { const e = X[i] - M[i]; d += e * e; }
+      p.relError.push(Math.sqrt(d) / this.mstarNorm);
+    } else {
+      p.relError.push(NaN);
+    }
+    const F = model.F.a, G = model.G.a, { n1, n2, k } = model;
+    p.imbalance.push(model.kind === 'asymmetric' ? imbalance(F, G, n1, n2, k) : 0);
+    // singular values on a coarser grid (they are the most expensive sample)
+    if (t < 20 ? t % 2 === 0 : t % (this.every * 2) === 0) {
+      p.svIter.push(t);
+      p.sv.push(Array.from(thinSvdOfProduct(F, G, n1, model.kind === 'asymmetric' ? n2 : n1, k).s));
+    }
+  }
+
+  /** Hand over what was sampled since the last call. */
+  take(): LivePoints {
+    const p = this.points;
+    this.points = emptyPoints();
+    return p;
+  }
+}
+
+/** ‖FᵀF − GᵀG‖_F. */
+function imbalance(F: Float64Array, G: Float64Array, n1: number, n2: number, k: number): number {
+  let s = 0;
+  for (let a = 0; a < k; a++) {
+    for (let b = a; b < k; b++) {
+      let f = 0, g = 0;
+      for (let i = 0; i < n1; i++) f += F[i * k + a] * F[i * k + b];
+      for (let i = 0; i < n2; i++) g += G[i * k + a] * G[i * k + b];
+      s += (a === b ? 1 : 2) * (f - g) * (f - g);
+    }
+  }
+  return Math.sqrt(s);
+}
+
+/** Phase boundaries and events of a run, as plot markers (spectral diagnostics when the library has them). */
+function markersOf(result: RunResult): PhaseMarker[] {
+  const out: PhaseMarker[] = [];
+  const spectral = result.diagnostics.spectral as { phases?: { iter?: number; start?: number; name?: string; label?: string }[] } | undefined;
+  for (const ph of spectral?.phases ?? []) {
+    const iter = ph.iter ?? ph.start;
+    if (typeof iter === 'number' && Number.isFinite(iter)) out.push({ iter, label: String(ph.label ?? ph.name ?? 'phase') });
+  }
+  for (const e of result.events) out.push({ iter: e.iter, label: e.kind });
+  return out;
+}
+
+/** Singular-value trajectories from the library's spectral diagnostics, if it recorded them. */
+function spectralSv(result: RunResult): { iter: number[]; values: number[][] } | undefined {
+  const spectral = result.diagnostics.spectral as { iter?: ArrayLike<number>; singularValues?: ArrayLike<number>[] } | undefined;
+  if (!spectral?.iter || !Array.isArray(spectral.singularValues)) return undefined;
+  return { iter: Array.from(spectral.iter), values: spectral.singularValues.map((s) => Array.from(s)) };
+}
+
+let rt: Runtime | undefined;
+let current: { id: number; ctrl: AbortController } | undefined;
+/** Runs are serialized: a new one starts once the previous one (aborted) has ended. */
+let queue: Promise<void> = Promise.resolve();
+/** Ids of runs stopped before they started. */
+const stopped = new Set<number>();
+
+async function run(id: number, p: RunParams): Promise<void> {
+  const ctrl = new AbortController();
+  current = { id, ctrl };
+  if (stopped.has(id)) ctrl.abort();
+  let problem: Problem | undefined;
+  try {
+    post({ type: 'status', id, text: 'loading the kernels…' });
+    rt ??= await createRuntime();
+    post({ type: 'status', id, text: `generating the problem (${p.n1} × ${p.n2}, r = ${p.r}, m = ${p.m})…` });
+    if (ctrl.signal.aborted) throw Object.assign(new Error('stopped before the run started'), { name: 'Stopped' });
+    problem = createProblem(rt, { n1: p.n1, n2: p.n2, r: p.r, m: p.m, kappa: p.kappa, seed: p.seed });
+    if (ctrl.signal.aborted) throw Object.assign(new Error('stopped before the run started'), { name: 'Stopped' });
+    const sampler = new LiveSampler(p.maxIter);
+    const useThreads = p.threads > 1 && threadsAvailable();
+    const opts: SolveOptions & { threads?: number } = {
+      k: p.k,
+      method: p.method,
+      ...(p.eta !== undefined ? { eta: p.eta } : {}),
+      init: { alpha: p.alpha },
+      maxIter: p.maxIter,
+      tol: p.tol,
+      callbacks: [sampler],
+      signal: ctrl.signal,
+      progressEveryMs: 100,
+      onProgress: (pr) => post({ type: 'progress', id, iter: pr.iter, maxIter: pr.maxIter, points: sampler.take() }),
+      ...(useThreads ? { threads: p.threads } : {}),
+    };
+    post({ type: 'status', id, text: 'running…' });
+    const res = await solve(rt, problem, opts);
+    const rec = res.record;
+    const spec = spectralSv(res);
+    const sampled = sampler.take();
+    const last = <T>(a: ArrayLike<T> | undefined): T | undefined => (a && a.length ? a[a.length - 1] : undefined);
+    const summary: RunSummary = {
+      method: res.method,
+      iterations: res.iterations,
+      stopReason: res.stopReason,
+      message: res.message,
+      finalRelError: last(rec.relError) ?? null,
+      finalLoss: last(rec.loss) ?? NaN,
+      eta: res.eta ?? null,
+      timeMs: res.timeMs,
+      msPerIter: res.iterations > 0 ? res.timeMs / res.iterations : 0,
+      threads: useThreads ? p.threads : 1,
+      warnings: res.warnings,
+      record: {
+        iter: Array.from(rec.iter),
+        loss: Array.from(rec.loss),
+        relError: rec.relError ? Array.from(rec.relError) : null,
+        imbalance: rec.imbalance ? Array.from(rec.imbalance) : null,
+      },
+      // null: the page keeps the singular values it sampled live
+      sv: spec ?? null,
+      markers: markersOf(res),
+    };
+    post({ type: 'progress', id, iter: res.iterations, maxIter: p.maxIter, points: sampled });
+    post({ type: 'done', id, summary });
+  } catch (e) {
+    const err = e as Error;
+    post({ type: 'error', id, name: err?.name ?? 'Error', message: err?.message ?? String(e) });
+  } finally {
+    problem?.dispose();
+    if (current?.id === id) current = undefined;
+  }
+}
+
+self.onmessage = (ev: MessageEvent<ToWorker>) => {
+  const msg = ev.data;
+  if (msg.type === 'run') {
+    current?.ctrl.abort();
+    queue = queue.then(() => run(msg.id, msg.params));
+  } else if (msg.type === 'stop') {
+    if (current && current.id === msg.id) current.ctrl.abort();
+    else stopped.add(msg.id);
+  }
+};
+
+post({
+  type: 'ready',
+  info: {
+    crossOriginIsolated: (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true,
+    sharedMemory: sharedMemorySupported(),
+    threadsAvailable: threadsAvailable(),
+    hardwareConcurrency: navigator.hardwareConcurrency ?? 1,
+    methods: Object.values(METHODS).map((m) => ({ name: m.name, summary: m.summary, params: m.params.map((q) => q.name) })),
+  },
+});
