@@ -14,7 +14,12 @@ const compiled = new Map<KernelVariant, Promise<WebAssembly.Module>>();
 
 /** URL of a variant's binary (src/kernels/ and dist/kernels/ both sit two levels below the package root). */
 export function kernelUrl(variant: KernelVariant = 'simd'): URL {
-  return new URL(`../../build/${FILES[variant]}`, import.meta.url);
+  // One literal `new URL('…', import.meta.url)` per file: bundlers (Vite, webpack 5, esbuild with a loader) then
+  // emit exactly these two binaries as assets (a template literal would make Vite glob the whole build/ folder).
+  if (!(variant in FILES)) throw new KernelLoadError(`unknown kernel variant ${String(variant)}`);
+  return variant === 'threads'
+    ? new URL('../../build/matsense-threads.wasm', import.meta.url)
+    : new URL('../../build/matsense.wasm', import.meta.url);
 }
 
 /** True when running under Node.js (as opposed to a browser or a web worker). */
@@ -49,8 +54,10 @@ export function sharedMemorySupported(): boolean {
 
 async function fetchBytes(url: URL): Promise<ArrayBuffer | Uint8Array> {
   if (url.protocol === 'file:' && isNode()) {
-    const fs = await import(/* @vite-ignore */ 'node:fs/promises');
-    const { fileURLToPath } = await import(/* @vite-ignore */ 'node:url');
+    // Non-literal specifiers: browser bundlers must not try to resolve Node built-ins (this branch runs only in Node).
+    const fsSpec = 'node:fs/promises', urlSpec = 'node:url';
+    const fs = (await import(/* @vite-ignore */ fsSpec)) as typeof import('node:fs/promises');
+    const { fileURLToPath } = (await import(/* @vite-ignore */ urlSpec)) as typeof import('node:url');
     try {
       return await fs.readFile(fileURLToPath(url));
     } catch (e) {
