@@ -1,0 +1,67 @@
+// Shared helpers of the benchmark suites: tinybench runs, numpy availability, machine description, result file.
+import { Bench } from 'tinybench';
+import { spawnSync } from 'node:child_process';
+import { cpus, totalmem } from 'node:os';
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+
+/** Run tasks with tinybench; returns { name: { medianMs, meanMs, samples } }. */
+export async function time(tasks, { time = 1500, iterations = 10, warmupIterations = 2 } = {}) {
+  const bench = new Bench({ time, iterations, warmupIterations, warmupTime: 0 });
+  for (const [name, fn] of Object.entries(tasks)) bench.add(name, fn);
+  await bench.run();
+  const out = {};
+  for (const t of bench.tasks) {
+    const r = t.result;
+    if (!r || !r.latency) throw new Error(`benchmark task ${t.name} failed: ${r?.error?.message ?? r?.state}`);
+    out[t.name] = { medianMs: r.latency.p50, meanMs: r.latency.mean, minMs: r.latency.min, samples: r.latency.samplesCount ?? r.latency.samples?.length };
+  }
+  return out;
+}
+
+/**
+ * Like `time`, but in `rounds` rounds with the task order rotated each round, keeping each task's best median:
+ * on a shared, noisy machine this stops whichever task runs during a burst of load from looking slow.
+ */
+export async function timeRounds(tasks, { rounds = 3, ...opts } = {}) {
+  const names = Object.keys(tasks);
+  const best = {};
+  for (let r = 0; r < rounds; r++) {
+    const order = names.map((_, i) => names[(i + r) % names.length]);
+    const res = await time(Object.fromEntries(order.map((n) => [n, tasks[n]])), opts);
+    for (const [n, v] of Object.entries(res)) if (!best[n] || v.medianMs < best[n].medianMs) best[n] = v;
+  }
+  return best;
+}
+
+/** python3 with numpy, or null (the numpy columns are then skipped, saying so). */
+export function numpyVersion() {
+  const r = spawnSync('python3', ['-c', 'import numpy; print(numpy.__version__)'], { encoding: 'utf8' });
+  if (r.error) console.warn(`bench: could not start python3 (${r.error.message})`);
+  return r.status === 0 ? r.stdout.trim() : null;
+}
+
+/** Run a python script of bench/ and parse its last JSON line. */
+export function runPython(script, args = []) {
+  const r = spawnSync('python3', [new URL(script, import.meta.url).pathname, ...args.map(String)], { encoding: 'utf8', env: { ...process.env, PYTHONWARNINGS: 'ignore' } });
+  if (r.status !== 0) throw new Error(`${script} failed: ${r.error?.message ?? r.stderr}`);
+  const lines = r.stdout.trim().split('\n');
+  return JSON.parse(lines[lines.length - 1]);
+}
+
+export function machine() {
+  const c = cpus();
+  return { cpu: c[0]?.model ?? 'unknown', cores: c.length, memGiB: +(totalmem() / 2 ** 30).toFixed(1), node: process.version, platform: `${process.platform}-${process.arch}` };
+}
+
+const RESULTS = new URL('./results.json', import.meta.url);
+
+/** Merge one suite's results into bench/results.json. */
+export function saveResults(suite, data) {
+  const all = existsSync(RESULTS) ? JSON.parse(readFileSync(RESULTS, 'utf8')) : {};
+  all.machine = machine();
+  all.date = new Date().toISOString();
+  all[suite] = data;
+  writeFileSync(RESULTS, JSON.stringify(all, null, 2) + '\n');
+}
+
+export const fmt = (v, d = 2) => (v === undefined || v === null || Number.isNaN(v) ? '—' : Number(v).toFixed(d));
