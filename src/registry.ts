@@ -3,12 +3,22 @@
  * test suites enumerate these lists; `test/api.test.ts` pins their contents.
  */
 import { ValidationError } from './errors.js';
+import { agnMethod } from './methods/agn.js';
 import { gdMethod } from './methods/gd.js';
+import { gdRebalanceMethod } from './methods/gd-rebalance.js';
+import { precGdMethod } from './methods/precgd.js';
+import { scaledGdMethod } from './methods/scaledgd.js';
+import { scaledGdLambdaMethod } from './methods/scaledgd-lambda.js';
 import type { MethodConfig, ParamSpec } from './methods/types.js';
 
 /** Every registered method, by name. */
 export const METHODS: Readonly<Record<string, MethodConfig>> = Object.freeze({
   [gdMethod.name]: gdMethod,
+  [gdRebalanceMethod.name]: gdRebalanceMethod,
+  [scaledGdMethod.name]: scaledGdMethod,
+  [scaledGdLambdaMethod.name]: scaledGdLambdaMethod,
+  [precGdMethod.name]: precGdMethod,
+  [agnMethod.name]: agnMethod,
 });
 
 /** Operators a generated problem can use. */

@@ -5,6 +5,7 @@
  */
 import type { Problem } from '../problems/problem.js';
 import type { UpdateRule } from '../rules/types.js';
+import type { InitOptions } from '../solvers/init.js';
 
 /** One hyper-parameter of a method. */
 export interface ParamSpec {
@@ -35,6 +36,8 @@ export interface MethodConfig {
   /** Models it can train. */
   models: readonly ('asymmetric' | 'symmetric')[];
   params: readonly ParamSpec[];
+  /** The starting point used when the caller gives no `init` (e.g. `{ kind: 'spectral' }` for ScaledGD). */
+  defaultInit?: InitOptions;
   /** Resolve defaults and build the rule. `params` were validated against `params` specs. */
   create(params: Record<string, number | undefined>, ctx: MethodContext): { rule: UpdateRule<any>; eta: number; params: Record<string, number> };
 }

@@ -5,6 +5,8 @@
  */
 import { CheapMetrics, type RunRecord } from '../diagnostics/record.js';
 import type { Callback, IterateState } from '../diagnostics/callback.js';
+import { RecoveryWarnings } from '../diagnostics/recovery.js';
+import { SpectralDiagnostics } from '../diagnostics/spectral.js';
 import { OutOfMemoryError, StateError, ValidationError, formatBytes } from '../errors.js';
 import { DenseOperator, type Precision } from '../operators/dense.js';
 import type { Problem } from '../problems/problem.js';
@@ -50,8 +52,13 @@ export interface SolverOptions {
   divergenceFactor?: number;
   /** Arithmetic of the dense operator's fused pass. Default 'mixed'. */
   precision?: Precision;
-  /** Extra diagnostics callbacks (the cheap metrics are always recorded). */
+  /** Extra diagnostics callbacks (the cheap metrics and the recovery warnings are always recorded). */
   callbacks?: Callback[];
+  /**
+   * Record the SVD-based spectral diagnostics (math.md §7) every K iterations into `RunResult.diagnostics.spectral`
+   * (a {@link SpectralDiagnostics} callback with `every: K`). Default 0: off.
+   */
+  diagnosticsEvery?: number;
   /**
    * Asymmetric model on a symmetric operator: report sym(F Gᵀ) = (F Gᵀ + G Fᵀ)/2 as the estimate (math.md §3). Such an
    * operator cannot see the antisymmetric part of F Gᵀ, so it is never fitted; the residual and the gradient are
@@ -105,6 +112,7 @@ export class Solver {
   private readonly opts: SolverOptions;
   private readonly metrics = new CheapMetrics();
   private readonly callbacks: Callback[];
+  private readonly initOptions: InitOptions;
   private state: 'new' | 'ready' | 'done' | 'disposed' = 'new';
   // runtime buffers (set in setup)
   private model!: FactorModel;
@@ -138,15 +146,20 @@ export class Solver {
     this.divergenceFactor = finiteNumber('divergenceFactor', options.divergenceFactor ?? DEFAULTS.divergenceFactor, { min: 1, exclusiveMin: true });
     this.precision = options.precision ?? 'mixed';
     if (!['f64', 'mixed', 'f32'].includes(this.precision)) throw new ValidationError(`precision must be 'f64', 'mixed' or 'f32', got ${String(this.precision)}`);
+    let defaultInit: InitOptions | undefined;
     if (options.rule) {
       this.methodName = options.rule.name;
     } else {
       const method = getMethod(options.method ?? 'gd');
       this.methodName = method.name;
+      defaultInit = method.defaultInit;
       if (!method.models.includes(this.kind)) throw new ValidationError(`method '${method.name}' does not support the ${this.kind} model (supports: ${method.models.join(', ')})`);
       validateParams(method, { ...(options.params ?? {}), ...(options.eta !== undefined ? { eta: options.eta } : {}) });
     }
-    this.callbacks = [this.metrics, ...(options.callbacks ?? [])];
+    this.initOptions = options.init ?? defaultInit ?? {};
+    const every = nonNegativeInt('diagnosticsEvery', options.diagnosticsEvery ?? 0);
+    this.callbacks = [this.metrics, new RecoveryWarnings(this.metrics), ...(options.callbacks ?? [])];
+    if (every > 0) this.callbacks.push(new SpectralDiagnostics({ every }));
     this.symmetrizeX = this.kind === 'asymmetric' && problem.op.symmetric && (options.symmetrizeEstimate ?? true);
   }
 
@@ -169,7 +182,7 @@ export class Solver {
     }
     const { rt, problem: p, k } = this;
     const { n1, n2, m } = p, N = n1 * n2;
-    const init = resolveInit(rt, this.opts.init ?? {}, this.kind, n1, n2, k);
+    const init = resolveInit(rt, this.initOptions, this.kind, p, k);
     // rule (may need σ̂1 for defaults: one adjoint pass, done once)
     if (this.opts.rule) {
       this.rule = this.opts.rule;
