@@ -2,13 +2,8 @@
 // their contribution Σ r_i A_i to S while the 4 rows are still in cache. A is read once per GD iteration.
 import { dot4RowsF64, dot1RowF64, axpy4RowsF64, axpy1RowF64, dot4RowsF32, axpy4RowsF32, axpy4RowsMixed } from "./inline/rows";
 
-/**
- * r = A x − b and S = Aᵀ r in one pass over A (f32 storage, f64 accumulation).
- * Pointers: S (f64, length N, overwritten), r (f64, length m, overwritten), A (f32, m × N row-major),
- * x (f64, length N), b (f64, length m). A sub-range of rows is processed by offsetting A, b and r.
- * @returns ‖r‖² (f64)
- */
-export function residual_adjoint_f32_f64(S: usize, r: usize, A: usize, x: usize, b: usize, m: i32, N: i32): f64 {
+// @ts-ignore: decorator
+@inline function fusedF64<PARTIAL>(S: usize, r: usize, A: usize, x: usize, b: usize, m: i32, N: i32): f64 {
   memory.fill(S, 0, <usize>N << 3);
   const rowBytes = <usize>N << 2;
   let ss: f64 = 0;
@@ -20,7 +15,9 @@ export function residual_adjoint_f32_f64(S: usize, r: usize, A: usize, x: usize,
     const r2 = load<f64>(ro, 16) - load<f64>(bo, 16), r3 = load<f64>(ro, 24) - load<f64>(bo, 24);
     store<f64>(ro, r0); store<f64>(ro, r1, 8); store<f64>(ro, r2, 16); store<f64>(ro, r3, 24);
     ss += r0 * r0 + r1 * r1 + r2 * r2 + r3 * r3;
-    axpy4RowsF64(S, a, ro, N, rowBytes);
+    // PARTIAL is a compile-time switch: f32 → 4-row partial sums in f32 ("mixed"), f64 → all f64.
+    if (sizeof<PARTIAL>() == 4) axpy4RowsMixed(S, a, ro, N, rowBytes);
+    else axpy4RowsF64(S, a, ro, N, rowBytes);
   }
   for (; i < m; i++) {
     const a = A + <usize>i * rowBytes;
@@ -33,34 +30,22 @@ export function residual_adjoint_f32_f64(S: usize, r: usize, A: usize, x: usize,
 }
 
 /**
- * r = A x − b exactly as residual_adjoint_f32_f64 (f64 products and sums), and S = Aᵀ r with each 4-row partial
- * sum formed in f32 and accumulated over rows in f64 (relative error ~1e-7 per entry of S; ~1.5× less arithmetic).
+ * r = A x − b and S = Aᵀ r in one pass over A (f32 storage, f64 products and accumulation).
  * Pointers: S (f64, length N, overwritten), r (f64, length m, overwritten), A (f32, m × N row-major),
  * x (f64, length N), b (f64, length m). A sub-range of rows is processed by offsetting A, b and r.
  * @returns ‖r‖² (f64)
  */
+export function residual_adjoint_f32_f64(S: usize, r: usize, A: usize, x: usize, b: usize, m: i32, N: i32): f64 {
+  return fusedF64<f64>(S, r, A, x, b, m, N);
+}
+
+/**
+ * r = A x − b exactly as residual_adjoint_f32_f64 (f64 products and sums), and S = Aᵀ r with each 4-row partial
+ * sum formed in f32 and accumulated over rows in f64 (relative error ~1e-7 per entry of S; less arithmetic).
+ * @returns ‖r‖² (f64)
+ */
 export function residual_adjoint_mixed(S: usize, r: usize, A: usize, x: usize, b: usize, m: i32, N: i32): f64 {
-  memory.fill(S, 0, <usize>N << 3);
-  const rowBytes = <usize>N << 2;
-  let ss: f64 = 0;
-  let i = 0;
-  for (; i + 4 <= m; i += 4) {
-    const ro = r + (<usize>i << 3), bo = b + (<usize>i << 3), a = A + <usize>i * rowBytes;
-    dot4RowsF64(ro, a, x, N, rowBytes);
-    const r0 = load<f64>(ro) - load<f64>(bo), r1 = load<f64>(ro, 8) - load<f64>(bo, 8);
-    const r2 = load<f64>(ro, 16) - load<f64>(bo, 16), r3 = load<f64>(ro, 24) - load<f64>(bo, 24);
-    store<f64>(ro, r0); store<f64>(ro, r1, 8); store<f64>(ro, r2, 16); store<f64>(ro, r3, 24);
-    ss += r0 * r0 + r1 * r1 + r2 * r2 + r3 * r3;
-    axpy4RowsMixed(S, a, ro, N, rowBytes);
-  }
-  for (; i < m; i++) {
-    const a = A + <usize>i * rowBytes;
-    const ri = dot1RowF64(a, x, N) - load<f64>(b + (<usize>i << 3));
-    store<f64>(r + (<usize>i << 3), ri);
-    ss += ri * ri;
-    axpy1RowF64(S, a, ri, N);
-  }
-  return ss;
+  return fusedF64<f32>(S, r, A, x, b, m, N);
 }
 
 /**

@@ -43,15 +43,17 @@ export interface RuntimeStats {
 
 interface Block { ptr: number; bytes: number }
 
-/** An f64 array living in the runtime's memory. `.a` is always a valid view, also after the memory grew. */
-export class F64Buf {
-  private view: Float64Array;
-  constructor(readonly rt: Runtime, readonly ptr: number, readonly length: number) {
-    this.view = new Float64Array(rt.memory.buffer, ptr, length);
+type TypedArrayOf<T> = T extends Float64Array ? Float64ArrayConstructor : Float32ArrayConstructor;
+
+/** A typed array living in the runtime's memory. `.a` is always a valid view, also after the memory grew. */
+abstract class WasmArray<T extends Float64Array | Float32Array> {
+  private view: T;
+  constructor(readonly rt: Runtime, readonly ptr: number, readonly length: number, private readonly ctor: TypedArrayOf<T>) {
+    this.view = new ctor(rt.memory.buffer, ptr, length) as T;
   }
   /** The typed view (rebuilt if the memory has grown since it was made). */
-  get a(): Float64Array {
-    if (this.view.buffer !== this.rt.memory.buffer) this.view = new Float64Array(this.rt.memory.buffer, this.ptr, this.length);
+  get a(): T {
+    if (this.view.buffer !== this.rt.memory.buffer) this.view = new this.ctor(this.rt.memory.buffer, this.ptr, this.length) as T;
     return this.view;
   }
   /** Copy `src` in (lengths must match). */
@@ -61,27 +63,19 @@ export class F64Buf {
     return this;
   }
   /** A fresh JS-owned copy. */
-  copy(): Float64Array { return this.a.slice(); }
+  copy(): T { return this.a.slice() as T; }
+  /** Return the memory to the runtime. */
   free(): void { this.rt.free(this.ptr); }
 }
 
-/** An f32 array living in the runtime's memory. */
-export class F32Buf {
-  private view: Float32Array;
-  constructor(readonly rt: Runtime, readonly ptr: number, readonly length: number) {
-    this.view = new Float32Array(rt.memory.buffer, ptr, length);
-  }
-  get a(): Float32Array {
-    if (this.view.buffer !== this.rt.memory.buffer) this.view = new Float32Array(this.rt.memory.buffer, this.ptr, this.length);
-    return this.view;
-  }
-  set(src: ArrayLike<number>): this {
-    if (src.length !== this.length) throw new ValidationError(`copy of length ${src.length} into a buffer of length ${this.length}`);
-    this.a.set(src);
-    return this;
-  }
-  copy(): Float32Array { return this.a.slice(); }
-  free(): void { this.rt.free(this.ptr); }
+/** An f64 array in the runtime's memory. */
+export class F64Buf extends WasmArray<Float64Array> {
+  constructor(rt: Runtime, ptr: number, length: number) { super(rt, ptr, length, Float64Array); }
+}
+
+/** An f32 array in the runtime's memory. */
+export class F32Buf extends WasmArray<Float32Array> {
+  constructor(rt: Runtime, ptr: number, length: number) { super(rt, ptr, length, Float32Array); }
 }
 
 /** Owner of one wasm memory and one kernel instance. Create with {@link Runtime.create} (or {@link createRuntime}). */

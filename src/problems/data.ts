@@ -4,7 +4,7 @@ import { DenseOperator } from '../operators/dense.js';
 import type { MeasurementOperator } from '../operators/base.js';
 import { Runtime } from '../runtime.js';
 import { finiteArray, positiveInt } from '../validate.js';
-import type { Problem } from './problem.js';
+import { ownedResources, type Problem } from './problem.js';
 import { samplingInfo } from './sampling.js';
 
 /** Arrays of a problem you already have (e.g. from NumPy). Row i of `A` is vec(A_i), row-major. */
@@ -48,34 +48,29 @@ export function problemFromData(rt: Runtime, d: ProblemData): Problem {
   const need = blk(m * N * 4) + blk(m * 8) + blk(N * 8) + (mTest ? blk(mTest * N * 4) + blk(mTest * 8) : 0);
   if (need > rt.available()) throw new OutOfMemoryError(`the problem needs ${formatBytes(need)} of wasm memory, only ${formatBytes(rt.available())} is available`, need, rt.available());
 
-  const allocated: Array<{ free(): void } | MeasurementOperator> = [];
+  const owned = ownedResources();
   try {
-    const op = DenseOperator.fromArray(rt, d.A, m, n1, n2, d.symmetric ?? 'auto'); allocated.push(op);
-    const y = rt.f64(m).set(d.y); allocated.push(y);
+    const op = owned.add(DenseOperator.fromArray(rt, d.A, m, n1, n2, d.symmetric ?? 'auto'));
+    const y = owned.add(rt.f64(m).set(d.y));
     let Mstar, MstarNorm;
     if (d.Mstar) {
-      Mstar = rt.f64(N).set(d.Mstar); allocated.push(Mstar);
+      Mstar = owned.add(rt.f64(N).set(d.Mstar));
       MstarNorm = norm(Mstar.a);
       if (op.symmetric && !isSymmetric(Mstar.a, n1)) throw new ValidationError('the operator is symmetric but Mstar is not');
     }
     let test: Problem['test'];
     if (d.Atest && d.ytest) {
-      const tOp = DenseOperator.fromArray(rt, d.Atest, mTest, n1, n2, op.symmetric ? 'auto' : false); allocated.push(tOp);
-      const ty = rt.f64(mTest).set(d.ytest); allocated.push(ty);
+      const tOp = owned.add(DenseOperator.fromArray(rt, d.Atest, mTest, n1, n2, op.symmetric ? 'auto' : false));
+      const ty = owned.add(rt.f64(mTest).set(d.ytest));
       test = { op: tOp, y: ty };
     }
-    let disposed = false;
     return {
       n1, n2, m, r: d.r, symmetric: op.symmetric, op, y, yNorm: norm(y.a), Mstar, MstarNorm, test,
       sampling: samplingInfo(m, n1, n2, d.r),
-      dispose() {
-        if (disposed) return;
-        disposed = true;
-        for (const b of allocated.reverse()) 'dispose' in b ? b.dispose() : b.free();
-      },
+      dispose: owned.release,
     };
   } catch (e) {
-    for (const b of allocated.reverse()) 'dispose' in b ? b.dispose() : b.free();
+    owned.release();
     throw e;
   }
 }

@@ -7,7 +7,7 @@ import type { MeasurementOperator } from '../operators/base.js';
 import { STREAM, gaussian, splitSeed } from '../random.js';
 import { Runtime, type F64Buf } from '../runtime.js';
 import { finiteNumber, nonNegativeInt, positiveInt } from '../validate.js';
-import type { Problem } from './problem.js';
+import { ownedResources, type Problem } from './problem.js';
 import { samplingInfo } from './sampling.js';
 
 /** Options of {@link createProblem}. */
@@ -82,9 +82,14 @@ export function spectrumValues(r: number, kappa: number, spacing: 'linear' | 'ge
  * V* = U* when symmetric; y = A(M*) + noise. Every size is validated and the memory need is checked against what the
  * runtime can still hold before anything is allocated.
  */
-export function createProblem(rt: Runtime, options: ProblemOptions): Problem {
+export function createProblem(rt: Runtime, options: ProblemOptions, prebuiltOperator?: MeasurementOperator): Problem {
   const o = normalizeProblemOptions(options);
-  const need = problemBytes(o);
+  // A prebuilt operator (e.g. the parallel one of src/operators/parallel.ts, already generated from the same seed and
+  // stream) replaces the generated one; its memory is already allocated, so it is not counted again.
+  if (prebuiltOperator && (prebuiltOperator.m !== o.m || prebuiltOperator.n1 !== o.n1 || prebuiltOperator.n2 !== o.n2)) {
+    throw new ValidationError(`the prebuilt operator is ${prebuiltOperator.m} × ${prebuiltOperator.n1}·${prebuiltOperator.n2}, the options ask for ${o.m} × ${o.n1}·${o.n2}`);
+  }
+  const need = problemBytes(o) - (prebuiltOperator ? Runtime.blockBytes(DenseOperator.bytesFor(o.m, o.n1, o.n2)) : 0);
   if (need > rt.available()) {
     throw new OutOfMemoryError(
       `the problem needs ${formatBytes(need)} of wasm memory (operator: m · n1 · n2 · 4 B = ${o.m} · ${o.n1} · ${o.n2} · 4 B) ` +
@@ -97,26 +102,25 @@ export function createProblem(rt: Runtime, options: ProblemOptions): Problem {
   const sigma = spectrumValues(r, o.kappa, o.spectrum);
   const U = qrThin(gaussian(rt, n1 * r, 1, o.seed, STREAM.Ustar), n1, r).Q;
   const V = o.symmetric ? U : qrThin(gaussian(rt, n2 * r, 1, o.seed, STREAM.Vstar), n2, r).Q;
-  const allocated: Array<{ free(): void } | MeasurementOperator> = [];
+  const owned = ownedResources();
   try {
-    const Mstar = rt.f64(N, 0); allocated.push(Mstar);
+    const Mstar = owned.add(rt.f64(N, 0));
     const M = Mstar.a;
     for (let a = 0; a < n1; a++) for (let b = 0; b < n2; b++) {
       let s = 0;
       for (let q = 0; q < r; q++) s += U[a * r + q] * sigma[q] * V[b * r + q];
       M[a * n2 + b] = s;
     }
-    const op: MeasurementOperator = o.operator === 'identity'
+    const op: MeasurementOperator = prebuiltOperator ?? (o.operator === 'identity'
       ? new IdentityOperator(n1, n2, o.symmetric)
-      : DenseOperator.gaussian(rt, { m, n1, n2, symmetric: o.symmetric, seed: o.seed, stream: STREAM.operator });
-    allocated.push(op);
-    const y = rt.f64(m); allocated.push(y);
+      : DenseOperator.gaussian(rt, { m, n1, n2, symmetric: o.symmetric, seed: o.seed, stream: STREAM.operator }));
+    owned.add(op);
+    const y = owned.add(rt.f64(m));
     measure(op, Mstar, y, o.noise, rt, o.seed, STREAM.noise);
     let test: Problem['test'];
     if (o.mTest > 0) {
-      const tOp = DenseOperator.gaussian(rt, { m: o.mTest, n1, n2, symmetric: o.symmetric, seed: o.seed, stream: STREAM.testOperator });
-      allocated.push(tOp);
-      const ty = rt.f64(o.mTest); allocated.push(ty);
+      const tOp = owned.add(DenseOperator.gaussian(rt, { m: o.mTest, n1, n2, symmetric: o.symmetric, seed: o.seed, stream: STREAM.testOperator }));
+      const ty = owned.add(rt.f64(o.mTest));
       measure(tOp, Mstar, ty, o.noise, rt, o.seed, STREAM.testNoise);
       test = { op: tOp, y: ty };
     }
@@ -124,19 +128,14 @@ export function createProblem(rt: Runtime, options: ProblemOptions): Problem {
     // Mstar.a, not M: allocating the operator may have grown (and so detached) the memory M was a view of.
     const Mv = Mstar.a;
     let mn = 0; for (let i = 0; i < N; i++) mn += Mv[i] * Mv[i];
-    let disposed = false;
     return {
       n1, n2, m, r, symmetric: o.symmetric, op, y, yNorm, Mstar, MstarNorm: Math.sqrt(mn),
       Ustar: U, Vstar: V, sigma, test, seed: o.seed,
       sampling: samplingInfo(m, n1, n2, r),
-      dispose() {
-        if (disposed) return;
-        disposed = true;
-        for (const b of allocated.reverse()) 'dispose' in b ? b.dispose() : b.free();
-      },
+      dispose: owned.release,
     };
   } catch (e) {
-    for (const b of allocated.reverse()) 'dispose' in b ? b.dispose() : b.free();
+    owned.release();
     throw e;
   }
 }

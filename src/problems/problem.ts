@@ -47,3 +47,23 @@ export interface Problem {
   /** Free every buffer this problem holds in the runtime. */
   dispose(): void;
 }
+
+/** Something a problem owns in the runtime. */
+export type Owned = { free(): void } | { dispose(): void };
+
+/**
+ * Collects what a problem allocates; `release()` frees it all in reverse order (used on error, and as the
+ * problem's idempotent `dispose`).
+ */
+export function ownedResources(): { add<T extends Owned>(x: T): T; release(): void } {
+  const items: Owned[] = [];
+  let released = false;
+  return {
+    add(x) { items.push(x); return x; },
+    release() {
+      if (released) return;
+      released = true;
+      for (const b of items.reverse()) ('dispose' in b ? b.dispose() : b.free());
+    },
+  };
+}
