@@ -204,7 +204,6 @@ function showMode(i: WorkerInfo): void {
   const threaded = modeEl.dataset.threads === 'true';
   threadsIn.disabled = !threaded;
   if (!threaded) threadsIn.value = '1';
-  else threadsIn.max = String(Math.max(1, i.hardwareConcurrency));
 }
 
 // ---------------------------------------------------------------- page state
@@ -283,11 +282,12 @@ function readForm(): { params?: RunParams; errors: string[] } {
   };
   if (errors.length) return { errors };
   const P = p as { [K in keyof typeof p]-?: number };
-  if (P.r > Math.min(P.n1, P.n2)) errors.push(`r = ${P.r} exceeds min(n1, n2) = ${Math.min(P.n1, P.n2)}`);
-  if (P.k > Math.max(P.n1, P.n2)) errors.push(`k = ${P.k} exceeds max(n1, n2) = ${Math.max(P.n1, P.n2)}`);
+  // shape rules (r ≤ min(n1, n2), k ≤ max(n1, n2), …) are checked by matsense itself, which reports them from the worker
   // the dense Gaussian operator holds m · n1 · n2 f32 entries in one wasm32 memory (≤ 4 GiB)
   const opBytes = P.m * P.n1 * P.n2 * 4;
   if (opBytes > 2 ** 31) errors.push(`the operator would need ${(opBytes / 2 ** 30).toFixed(1)} GiB (m · n1 · n2 · 4 B); this demo allows at most 2 GiB`);
+  const maxThreads = modeEl.dataset.threads === 'true' ? Math.max(1, info?.hardwareConcurrency ?? 1) : 1;
+  if (P.threads > maxThreads) errors.push(`threads = ${P.threads}, but at most ${maxThreads} ${maxThreads === 1 ? 'is' : 'are'} possible on this page`);
   if (P.maxIter > 1_000_000) errors.push(`maxIter = ${P.maxIter} is more than this demo records (1e6)`);
   if (errors.length) return { errors };
   return { params: { ...P, eta: p.eta, method: methodSel.value }, errors };

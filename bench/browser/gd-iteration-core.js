@@ -1,0 +1,105 @@
+// One GD iteration at n1 = n2 = 100, r = 5, k = 20, m = 5000 (dense Gaussian operator, 200 MB of f32), measured
+// exactly as bench/gd-iteration.mjs measures it (same cases, same correctness check against the plain-TypeScript
+// twin, tinybench in rotated rounds keeping each task's best median), but environment-neutral: matsense and
+// tinybench are passed in, so the very same function runs in Node and in Chromium (bench/browser.mjs runs both).
+// The numpy columns of the Node suite are left out here: a page cannot start python.
+
+export const SIZES = { n1: 100, n2: 100, r: 5, k: 20, m: 5000 };
+
+/** The plain-TypeScript twin: one GD iteration on the f32 operator with f64 accumulation (as bench/gd-iteration.mjs). */
+function plainIteration({ n1, n2, k, m }, A, y, F, G, eta, X, res, E, gF, gG) {
+  const N = n1 * n2;
+  for (let a = 0; a < n1; a++) for (let b = 0; b < n2; b++) { let s = 0; for (let q = 0; q < k; q++) s += F[a * k + q] * G[b * k + q]; X[a * n2 + b] = s; }
+  E.fill(0);
+  let ss = 0;
+  for (let i = 0; i < m; i++) {
+    const o = i * N; let s = 0;
+    for (let j = 0; j < N; j++) s += A[o + j] * X[j];
+    const ri = s - y[i]; res[i] = ri; ss += ri * ri;
+    for (let j = 0; j < N; j++) E[j] += ri * A[o + j];
+  }
+  gF.fill(0); gG.fill(0);
+  for (let a = 0; a < n1; a++) for (let b = 0; b < n2; b++) {
+    const e = E[a * n2 + b];
+    for (let q = 0; q < k; q++) { gF[a * k + q] += e * G[b * k + q]; gG[b * k + q] += e * F[a * k + q]; }
+  }
+  for (let i = 0; i < F.length; i++) F[i] -= eta * gF[i];
+  for (let i = 0; i < G.length; i++) G[i] -= eta * gG[i];
+  return 0.5 * ss;
+}
+
+/** tinybench run; returns { name: { medianMs, meanMs, minMs, samples } } (as `time` in bench/lib.mjs). */
+async function time(Bench, tasks, { time = 1500, iterations = 10, warmupIterations = 2 } = {}) {
+  const bench = new Bench({ time, iterations, warmupIterations, warmupTime: 0 });
+  for (const [name, fn] of Object.entries(tasks)) bench.add(name, fn);
+  await bench.run();
+  const out = {};
+  for (const t of bench.tasks) {
+    const r = t.result;
+    if (!r || !r.latency) throw new Error(`benchmark task ${t.name} failed: ${r?.error?.message ?? r?.state}`);
+    out[t.name] = { medianMs: r.latency.p50, meanMs: r.latency.mean, minMs: r.latency.min, samples: r.latency.samplesCount ?? r.latency.samples?.length };
+  }
+  return out;
+}
+
+/** Rounds with the task order rotated, keeping each task's best median (as `timeRounds` in bench/lib.mjs). */
+async function timeRounds(Bench, tasks, { rounds = 3, ...opts } = {}) {
+  const names = Object.keys(tasks);
+  const best = {};
+  for (let r = 0; r < rounds; r++) {
+    const order = names.map((_, i) => names[(i + r) % names.length]);
+    const res = await time(Bench, Object.fromEntries(order.map((n) => [n, tasks[n]])), opts);
+    for (const [n, v] of Object.entries(res)) if (!best[n] || v.medianMs < best[n].medianMs) best[n] = v;
+  }
+  return best;
+}
+
+/**
+ * @param {{ matsense: typeof import('../../dist/index.js'), Bench: typeof import('tinybench').Bench, quick?: boolean }} deps
+ * @returns {Promise<{ sizes: object, operatorBytes: number, generateMs: number, rows: { name: string, ms: number, gbs: number, vsStream: number, speedupVsJs: number }[] }>}
+ */
+export async function runGdIteration({ matsense, Bench, quick = false }) {
+  const { createRuntime, createProblem, createSolver } = matsense;
+  const S = SIZES, { n1, n2, r, k, m } = S, N = n1 * n2;
+  const opBytes = m * N * 4;
+  const rt = await createRuntime();
+  const t0 = performance.now();
+  const p = createProblem(rt, { n1, n2, r, m, seed: 1 });
+  const genMs = performance.now() - t0;
+
+  // correctness first: one matsense step (f64 mode) equals one plain-JS step
+  const check = createSolver(rt, p, { k, init: { alpha: 1e-2 }, maxIter: 1, tol: 0, precision: 'f64', eta: 0.3 }).setup();
+  const F0 = check['model'].F.copy(), G0 = check['model'].G.copy();
+  check.step();
+  check.step();
+  const res = check.finalize();
+  const A = p.op.A.a.slice(), y = p.y.a.slice();
+  const F = F0.slice(), G = G0.slice(), X = new Float64Array(N), rr = new Float64Array(m), E = new Float64Array(N), gF = new Float64Array(n1 * k), gG = new Float64Array(n2 * k);
+  const lossJs = plainIteration(S, A, y, F, G, 0.3, X, rr, E, gF, gG);
+  let maxd = 0; for (let i = 0; i < F.length; i++) maxd = Math.max(maxd, Math.abs(F[i] - res.F[i]));
+  if (maxd > 1e-12 || Math.abs(lossJs - res.record.loss[0]) > 1e-12 * lossJs) throw new Error(`matsense and the plain-TS twin disagree (max |ΔF| = ${maxd})`);
+  check.dispose();
+
+  const solvers = {};
+  const tasks = {};
+  for (const precision of ['mixed', 'f64', 'f32']) {
+    // maxIter 1e5, not bench/gd-iteration.mjs's 1e9: the run record is preallocated for maxIter + 1 iterates, and a
+    // browser refuses the 8 GB Float64Arrays that Node hands out lazily. 1e5 steps is far more than a timing uses.
+    const s = createSolver(rt, p, { k, init: { alpha: 1e-3 }, maxIter: 1e5, tol: 0, precision }).setup();
+    solvers[precision] = s;
+    tasks[`matsense ${precision}`] = () => { if (!s.step()) throw new Error('solver stopped'); };
+  }
+  const { stream_sum_f32 } = rt.kernels;
+  tasks['wasm streaming read'] = () => { if (!Number.isFinite(stream_sum_f32(p.op.A.ptr, m * N))) throw new Error('stream sum not finite'); };
+  const t = await timeRounds(Bench, tasks, { rounds: quick ? 1 : 3, time: quick ? 400 : 1000, iterations: quick ? 5 : 15 });
+  const js = await time(Bench, { 'plain TypeScript': () => plainIteration(S, A, y, F, G, 1e-9, X, rr, E, gF, gG) }, { time: quick ? 300 : 1500, iterations: quick ? 2 : 5, warmupIterations: 1 });
+  for (const s of Object.values(solvers)) s.dispose();
+  const streamMs = t['wasm streaming read'].medianMs;
+  const jsMs = js['plain TypeScript'].medianMs;
+  const rows = Object.entries({ ...t, ...js }).map(([name, v]) => ({
+    name, ms: v.medianMs, minMs: v.minMs, samples: v.samples, gbs: opBytes / (v.medianMs * 1e6),
+    vsStream: v.medianMs / streamMs, speedupVsJs: jsMs / v.medianMs,
+  }));
+  p.dispose();
+  return { sizes: S, operatorBytes: opBytes, generateMs: genMs, rows };
+}

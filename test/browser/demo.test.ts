@@ -1,0 +1,157 @@
+/**
+ * The demo page in headless Chromium: served by Vite's dev server (with the COOP/COEP headers, or without them
+ * via `?isolated=0`), it runs a small problem to convergence in its Web Worker and shows the final error; bad
+ * inputs give a message; Stop and restart work. A screenshot of the finished run goes to
+ * test-artifacts/demo-finished.png.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { createServer, type ViteDevServer } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ARTIFACTS, REPO_ROOT, SKIP_BROWSER, freePort, launchChromium } from './helpers.js';
+
+/** k = r: plain GD converges linearly; reaches tol in ~170 iterations (a few ms of compute). */
+const SMALL = 'n1=20&n2=20&r=2&k=2&m=300&kappa=2&alpha=1e-3&maxIter=3000&tol=1e-7';
+
+describe.skipIf(SKIP_BROWSER)('demo page in Chromium', { timeout: 60_000 }, () => {
+  let server: ViteDevServer | undefined;
+  let browser: Browser | undefined;
+  let base = '';
+
+  beforeAll(async () => {
+    const port = await freePort();
+    server = await createServer({
+      configFile: join(REPO_ROOT, 'demo/vite.config.ts'),
+      server: { host: '127.0.0.1', port, strictPort: true, hmr: false },
+      logLevel: 'error',
+    });
+    await server.listen();
+    base = `http://127.0.0.1:${port}/`;
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  async function open(query: string): Promise<{ page: Page; errors: string[] }> {
+    const page = await browser!.newPage({ viewport: { width: 1280, height: 900 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(base + query);
+    return { page, errors };
+  }
+
+  async function waitState(page: Page, states: string[], timeout = 30_000): Promise<string> {
+    await page.waitForFunction(
+      (s) => s.includes(document.querySelector<HTMLElement>('#status')!.dataset.state ?? ''),
+      states,
+      { timeout },
+    );
+    return page.$eval('#status', (el) => (el as HTMLElement).dataset.state!);
+  }
+
+  async function finalError(page: Page): Promise<number> {
+    return Number(await page.$eval('#final-error', (el) => (el as HTMLElement).dataset.value));
+  }
+
+  it('runs to convergence on a cross-origin-isolated page and says so', async () => {
+    const { page, errors } = await open(`?${SMALL}&run=1`);
+    try {
+      expect(await waitState(page, ['done', 'error', 'stopped'])).toBe('done');
+      expect(await page.evaluate(() => window.crossOriginIsolated)).toBe(true);
+      expect(await page.$eval('#mode', (el) => (el as HTMLElement).dataset.isolated)).toBe('true');
+      expect(await page.textContent('#mode')).toMatch(/^Cross-origin isolated/);
+      expect(await page.textContent('#stop-reason')).toMatch(/^converged/);
+      const err = await finalError(page);
+      expect(err).toBeGreaterThan(0);
+      expect(err).toBeLessThan(1e-5);
+      // the three live plots were drawn (SVG from the shared Vega-Lite specs)
+      expect(await page.locator('#plots svg.marks').count()).toBe(3);
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: join(ARTIFACTS, 'demo-finished.png'), fullPage: true });
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('runs single-threaded without COOP/COEP (?isolated=0) and says so', async () => {
+    const { page, errors } = await open(`?isolated=0&${SMALL}&run=1`);
+    try {
+      expect(await waitState(page, ['done', 'error', 'stopped'])).toBe('done');
+      expect(await page.evaluate(() => window.crossOriginIsolated)).toBe(false);
+      expect(await page.$eval('#mode', (el) => (el as HTMLElement).dataset.threads)).toBe('false');
+      expect(await page.textContent('#mode')).toMatch(/^Not cross-origin isolated.*single-threaded/);
+      expect(await page.textContent('#time')).toMatch(/1 thread\b/);
+      const err = await finalError(page);
+      expect(err).toBeGreaterThan(0);
+      expect(err).toBeLessThan(1e-5);
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('reports bad inputs instead of running, and the library\'s own errors from the worker', async () => {
+    const { page, errors } = await open('?isolated=0');
+    try {
+      await waitState(page, ['idle']);
+      // rejected by the page's checks: nothing is sent to the worker
+      await page.fill('input[name=n1]', 'abc');
+      await page.fill('input[name=eta]', '-1');
+      await page.click('#run');
+      expect(await waitState(page, ['invalid'])).toBe('invalid');
+      const msg = await page.textContent('#message');
+      expect(msg).toContain('n1: "abc" is not a number');
+      expect(msg).toContain('eta must be > 0');
+      // rejected by matsense in the worker (r > min(n1, n2)): the library's message is shown, the page stays usable
+      await page.fill('input[name=n1]', '20');
+      await page.fill('input[name=n2]', '20');
+      await page.fill('input[name=r]', '50');
+      await page.fill('input[name=eta]', '');
+      await page.click('#run');
+      expect(await waitState(page, ['error'])).toBe('error');
+      expect(await page.textContent('#message')).toMatch(/ValidationError: r = 50 exceeds min\(n1, n2\) = 20/);
+      await page.fill('input[name=r]', '2');
+      await page.fill('input[name=m]', '1');
+      await page.fill('input[name=maxIter]', '50');
+      await page.click('#run');
+      // m = 1 is valid input; the run itself must end (done or diverged), never hang
+      expect(['done', 'error']).toContain(await waitState(page, ['done', 'error']));
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('stops a long run and restarts', async () => {
+    const { page, errors } = await open('?isolated=0&n1=80&n2=80&r=3&k=20&m=4000&alpha=1e-6&maxIter=1000000&tol=0');
+    try {
+      await waitState(page, ['idle']);
+      await page.click('#run');
+      // wait until some iterations have been reported, then stop
+      await page.waitForFunction(() => /iteration [1-9]/.test(document.querySelector('#status')!.textContent ?? ''), null, { timeout: 20_000 });
+      await page.click('#stop');
+      expect(await waitState(page, ['stopped'])).toBe('stopped');
+      expect(await page.textContent('#stop-reason')).toMatch(/^aborted/);
+      // the page stayed responsive and a new run works
+      await page.fill('input[name=n1]', '20');
+      await page.fill('input[name=n2]', '20');
+      await page.fill('input[name=r]', '2');
+      await page.fill('input[name=k]', '2');
+      await page.fill('input[name=m]', '300');
+      await page.fill('input[name=alpha]', '1e-3');
+      await page.fill('input[name=maxIter]', '3000');
+      await page.fill('input[name=tol]', '1e-7');
+      await page.click('#run');
+      expect(await waitState(page, ['done', 'error'])).toBe('done');
+      expect(await finalError(page)).toBeLessThan(1e-5);
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+});

@@ -1,0 +1,84 @@
+/**
+ * matsense without a bundler: a plain `<script type="module">` page (and a plain module worker) import the built
+ * package from `/dist/index.js`, served as static files, and solve a small problem. The kernels are found by
+ * `new URL('../../build/matsense.wasm', import.meta.url)` and fetched as `application/wasm`.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT, SKIP_BROWSER, launchChromium, serveStatic, type StaticServer } from './helpers.js';
+
+/** The same script runs on the page and in the worker; it leaves its outcome in `result`. */
+const SOLVE = `
+  import { createRuntime, createProblem, solve, sharedMemorySupported, simdSupported } from '/dist/index.js';
+  export async function run() {
+    const rt = await createRuntime();
+    const problem = createProblem(rt, { n1: 20, n2: 20, r: 2, m: 300, kappa: 2, seed: 1 });
+    const res = await solve(rt, problem, { k: 2, init: { alpha: 1e-3 }, maxIter: 3000, tol: 1e-7 });
+    problem.dispose();
+    return {
+      stopReason: res.stopReason, iterations: res.iterations, relError: res.record.relError.at(-1),
+      simd: simdSupported(), sharedMemory: sharedMemorySupported(),
+    };
+  }
+`;
+
+const PAGE = `<!doctype html>
+<meta charset="utf-8"><title>matsense, plain module script</title>
+<script type="module">
+  import { run } from '/plain-solve.js';
+  try { window.__result = await run(); } catch (e) { window.__result = { error: String(e && e.stack || e) }; }
+  const w = new Worker('/plain-worker.js', { type: 'module' });
+  w.onmessage = (ev) => { window.__workerResult = ev.data; w.terminate(); };
+  w.onerror = (ev) => { window.__workerResult = { error: ev.message || 'worker failed to load' }; };
+</script>`;
+
+const WORKER = `
+  import { run } from '/plain-solve.js';
+  run().then((r) => postMessage(r), (e) => postMessage({ error: String(e && e.stack || e) }));
+`;
+
+describe.skipIf(SKIP_BROWSER)('plain <script type="module"> page, no bundler', { timeout: 60_000 }, () => {
+  let server: StaticServer | undefined;
+  let browser: Browser | undefined;
+
+  beforeAll(async () => {
+    if (!existsSync(join(REPO_ROOT, 'build/matsense.wasm'))) execFileSync('npm', ['run', 'build:wasm'], { cwd: REPO_ROOT, stdio: 'inherit' });
+    if (!existsSync(join(REPO_ROOT, 'dist/index.js'))) execFileSync('npm', ['run', 'build:ts'], { cwd: REPO_ROOT, stdio: 'inherit' });
+    server = await serveStatic(REPO_ROOT, { pages: { '/plain.html': PAGE, '/plain-solve.js': SOLVE, '/plain-worker.js': WORKER } });
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('imports /dist/index.js, loads the wasm and converges, on the page and in a module worker', async () => {
+    const page = await browser!.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    const wasm: string[] = [];
+    page.on('response', (r) => { if (r.url().endsWith('.wasm')) wasm.push(`${r.status()} ${r.headers()['content-type']}`); });
+    try {
+      await page.goto(`${server!.url}/plain.html`);
+      await page.waitForFunction(() => (window as any).__result && (window as any).__workerResult, null, { timeout: 30_000 });
+      const { main, inWorker } = await page.evaluate(() => ({ main: (window as any).__result, inWorker: (window as any).__workerResult }));
+      for (const r of [main, inWorker]) {
+        expect(r.error).toBeUndefined();
+        expect(r.stopReason).toBe('converged');
+        expect(r.simd).toBe(true);
+        expect(r.sharedMemory).toBe(false); // this page is not cross-origin isolated
+        expect(r.relError).toBeGreaterThan(0);
+        expect(r.relError).toBeLessThan(1e-5);
+      }
+      expect(wasm.length).toBeGreaterThan(0);
+      expect(wasm.every((w) => w === '200 application/wasm')).toBe(true);
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+});
