@@ -341,6 +341,29 @@ export class Solver {
     }
   }
 
+  /**
+   * Async iteration over a run: yields a progress snapshot every `every` iterations (default 10) and at the end,
+   * giving the event loop a turn between snapshots; `break` stops the run (as 'aborted'). The return value of the
+   * generator is the final result: `for await (const p of solver.iterate()) …; const res = solver.finalize();`.
+   */
+  async *iterate(o: { every?: number; signal?: AbortSignal } = {}): AsyncGenerator<Progress, RunResult, undefined> {
+    if (this.state === 'new') this.setup();
+    const every = positiveInt('every', o.every ?? 10);
+    let finishedNormally = false;
+    try {
+      while (this.step()) {
+        if (o.signal?.aborted) this.abort();
+        if (this.t % every === 0) { yield this.progress(); await yieldToEventLoop(); }
+      }
+      finishedNormally = true;
+      yield this.progress();
+      return this.finalize();
+    } finally {
+      // the consumer broke out early: stop the run cleanly so finalize() works
+      if (!finishedNormally && this.state === 'ready') { this.abort(); while (this.step()); }
+    }
+  }
+
   /** A snapshot for progress displays. */
   progress(): Progress {
     return {

@@ -246,3 +246,29 @@ describe('custom rules', () => {
     ps.dispose();
   });
 });
+
+describe('async iteration', () => {
+  it('yields snapshots every N iterations; breaking out stops the run cleanly as aborted', async () => {
+    const s = createSolver(rt, p, { k: 3, maxIter: 10_000, tol: 0 });
+    const iters: number[] = [];
+    for await (const q of s.iterate({ every: 25 })) {
+      iters.push(q.iter);
+      if (q.iter >= 100) break;
+    }
+    expect(iters).toEqual([25, 50, 75, 100]);
+    const res = s.finalize();
+    expect(res.stopReason).toBe('aborted');
+    expect(res.iterations).toBe(100);
+    s.dispose();
+  });
+  it('runs to the end when not interrupted and returns the result', async () => {
+    const s = createSolver(rt, p, { k: 3, maxIter: 30, tol: 0 });
+    const seen: number[] = [];
+    const it = s.iterate({ every: 10 });
+    let step = await it.next();
+    while (!step.done) { seen.push(step.value.iter); step = await it.next(); }
+    expect(seen).toEqual([10, 20, 30, 30]);
+    expect(step.value.stopReason).toBe('max-iterations');
+    s.dispose();
+  });
+});
