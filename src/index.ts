@@ -36,6 +36,17 @@ export { estimateSigma1, topSingularValue, defaultGdStep } from './solvers/steps
 export { scale, chain, checkEta } from './rules/blocks.js';
 export { gd } from './rules/gd.js';
 export type { UpdateRule, Gradient, StepContext, FactorModel } from './rules/types.js';
+export { rebalance, rebalanceTransform, gdRebalance } from './rules/rebalance.js';
+export type { RebalanceOptions, RebalanceState, RebalanceTransform, RebalanceTransformOptions } from './rules/rebalance.js';
+export { preconditionByGram, scaledGd, scaledGdLambda, precGd, checkLambda } from './rules/precondition.js';
+export type { Damping, GramState } from './rules/precondition.js';
+export { agn, AGN_RCOND } from './rules/agn.js';
+export type { AgnState } from './rules/agn.js';
+export { SpectralDiagnostics, estimatePhases, signalNoiseSplit } from './diagnostics/spectral.js';
+export type { SpectralOptions, SpectralRecord, PhaseEstimate } from './diagnostics/spectral.js';
+export { RecoveryWarnings, degreesOfFreedomWarnings } from './diagnostics/recovery.js';
+export type { RecoveryWarningOptions } from './diagnostics/recovery.js';
+export { defaultLambda } from './methods/scaledgd-lambda.js';
 export { CheapMetrics } from './diagnostics/record.js';
 export type { RunRecord } from './diagnostics/record.js';
 export type { Callback, IterateState } from './diagnostics/callback.js';
