@@ -66,6 +66,14 @@ async function fetchBytes(url: URL): Promise<ArrayBuffer | Uint8Array> {
   }
   const res = await fetch(url);
   if (!res.ok) throw new KernelLoadError(`cannot fetch the wasm kernels at ${url.href}: HTTP ${res.status}`);
+  if ((res.headers.get('content-type') ?? '').includes('text/html')) {
+    // a dev server's HTML fallback: the binary is not served where the package expects it
+    throw new KernelLoadError(
+      `${url.href} answered with an HTML page instead of the wasm kernels. Under Vite's dev server, add ` +
+        `optimizeDeps: { exclude: ['matsense'] } to the Vite config (pre-bundling moves the code away from build/); ` +
+        `elsewhere, serve build/*.wasm or pass a compiled module with createRuntime({ module }).`,
+    );
+  }
   return res.arrayBuffer();
 }
 
