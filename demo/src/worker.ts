@@ -96,23 +96,28 @@ function imbalance(F: Float64Array, G: Float64Array, n1: number, n2: number, k: 
   return Math.sqrt(s);
 }
 
-/** Phase boundaries and events of a run, as plot markers (spectral diagnostics when the library has them). */
+/** The part of the library's spectral diagnostics (`result.diagnostics.spectral`, with `diagnosticsEvery`) shown here. */
+interface SpectralLike {
+  iter?: number[];
+  svProduct?: ArrayLike<number>[];
+  phases?: { alignmentEnd?: number; saddleEscapeEnd?: number; notes?: string[] };
+}
+
+/** Phase boundaries (from the spectral diagnostics, when the library recorded them) and run events, as plot markers. */
 function markersOf(result: RunResult): PhaseMarker[] {
   const out: PhaseMarker[] = [];
-  const spectral = result.diagnostics.spectral as { phases?: { iter?: number; start?: number; name?: string; label?: string }[] } | undefined;
-  for (const ph of spectral?.phases ?? []) {
-    const iter = ph.iter ?? ph.start;
-    if (typeof iter === 'number' && Number.isFinite(iter)) out.push({ iter, label: String(ph.label ?? ph.name ?? 'phase') });
-  }
+  const ph = (result.diagnostics.spectral as SpectralLike | undefined)?.phases;
+  if (typeof ph?.alignmentEnd === 'number') out.push({ iter: ph.alignmentEnd, label: 'alignment ends' });
+  if (typeof ph?.saddleEscapeEnd === 'number') out.push({ iter: ph.saddleEscapeEnd, label: 'saddle escaped: refinement' });
   for (const e of result.events) out.push({ iter: e.iter, label: e.kind });
   return out;
 }
 
-/** Singular-value trajectories from the library's spectral diagnostics, if it recorded them. */
+/** Singular-value trajectories of F Gᵀ from the library's spectral diagnostics, if it recorded them. */
 function spectralSv(result: RunResult): { iter: number[]; values: number[][] } | undefined {
-  const spectral = result.diagnostics.spectral as { iter?: ArrayLike<number>; singularValues?: ArrayLike<number>[] } | undefined;
-  if (!spectral?.iter || !Array.isArray(spectral.singularValues)) return undefined;
-  return { iter: Array.from(spectral.iter), values: spectral.singularValues.map((s) => Array.from(s)) };
+  const sp = result.diagnostics.spectral as SpectralLike | undefined;
+  if (!sp?.iter || !Array.isArray(sp.svProduct) || sp.svProduct.length !== sp.iter.length) return undefined;
+  return { iter: Array.from(sp.iter), values: sp.svProduct.map((v) => Array.from(v)) };
 }
 
 let rt: Runtime | undefined;
@@ -136,7 +141,9 @@ async function run(id: number, p: RunParams): Promise<void> {
     if (ctrl.signal.aborted) throw Object.assign(new Error('stopped before the run started'), { name: 'Stopped' });
     const sampler = new LiveSampler(p.maxIter);
     const useThreads = p.threads > 1 && threadsAvailable();
-    const opts: SolveOptions & { threads?: number } = {
+    // `diagnosticsEvery` (spectral diagnostics and phase estimates) and `threads` are passed through to the solver;
+    // a build of matsense without them ignores them, and the page then shows the demo's own samples.
+    const opts: SolveOptions & { threads?: number; diagnosticsEvery?: number } = {
       k: p.k,
       method: p.method,
       ...(p.eta !== undefined ? { eta: p.eta } : {}),
@@ -144,6 +151,7 @@ async function run(id: number, p: RunParams): Promise<void> {
       maxIter: p.maxIter,
       tol: p.tol,
       callbacks: [sampler],
+      diagnosticsEvery: Math.max(1, Math.floor(p.maxIter / 300)),
       signal: ctrl.signal,
       progressEveryMs: 100,
       onProgress: (pr) => post({ type: 'progress', id, iter: pr.iter, maxIter: pr.maxIter, points: sampler.take() }),
