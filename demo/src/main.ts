@@ -251,7 +251,8 @@ function finished(s: RunSummary): void {
   $<HTMLOutputElement>('#stop-reason').value = `${s.stopReason}: ${s.message}`;
   $<HTMLOutputElement>('#time').value = `${s.timeMs.toFixed(0)} ms (${s.msPerIter.toFixed(3)} ms/iteration, ${s.threads} thread${s.threads === 1 ? '' : 's'}${s.eta !== null ? `, η = ${s.eta.toPrecision(3)}` : ''})`;
   resultEl.hidden = false;
-  showMessage(s.warnings.length ? `warnings: ${s.warnings.join('; ')}` : undefined);
+  const notes = [...(s.stopReason === 'diverged' ? [`the run diverged: ${s.message}`] : []), ...s.warnings];
+  showMessage(notes.length ? notes.join('\n') : undefined);
   void Promise.all([plots.error.idle(), plots.sv.idle(), plots.imbalance.idle()]).then(() => {
     // set last, once the final plots are drawn (the browser tests wait for this state)
     setState(s.stopReason === 'aborted' ? 'stopped' : 'done', `${s.stopReason === 'aborted' ? 'stopped' : 'finished'} after ${s.iterations} iterations (${s.stopReason})`);
