@@ -4,6 +4,7 @@
  * an AbortSignal ({type: 'stop'}); the page also terminates the worker if a stop is not honoured quickly
  * (e.g. while a large problem is still being generated).
  */
+import * as matsense from '../../src/index.js';
 import {
   METHODS,
   createProblem,
@@ -13,6 +14,7 @@ import {
   type Callback,
   type IterateState,
   type Problem,
+  type ProblemOptions,
   type RunResult,
   type Runtime,
   type SolveOptions,
@@ -22,9 +24,16 @@ import type { FromWorker, LivePoints, PhaseMarker, RunParams, RunSummary, ToWork
 
 const post = (msg: FromWorker): void => (self as unknown as Worker).postMessage(msg);
 
-/** Whether this build of matsense exposes a threaded backend (the `threads` solve option). */
+/** The threaded problem generator (operator rows split over worker threads), when this build of matsense has it. */
+type CreateProblemParallel = (rt: Runtime, o: ProblemOptions & { threads?: number; memory?: 'shared' | 'private' | 'auto' }) => Promise<Problem>;
+const createProblemParallel = (matsense as unknown as { createProblemParallel?: CreateProblemParallel }).createProblemParallel;
+
+/**
+ * Whether runs can be threaded here: the library has the threaded backend and this worker may use shared memory
+ * (a cross-origin-isolated page). The pool blocks in Atomics.wait, which is allowed in this worker.
+ */
 function threadsAvailable(): boolean {
-  return false;
+  return typeof createProblemParallel === 'function' && sharedMemorySupported();
 }
 
 function emptyPoints(): LivePoints {
@@ -120,7 +129,9 @@ function spectralSv(result: RunResult): { iter: number[]; values: number[][] } |
   return { iter: Array.from(sp.iter), values: sp.svProduct.map((v) => Array.from(v)) };
 }
 
+/** Single-threaded runtime, and the shared-memory one used by threaded runs (created on first use). */
 let rt: Runtime | undefined;
+let rtShared: Runtime | undefined;
 let current: { id: number; ctrl: AbortController } | undefined;
 /** Runs are serialized: a new one starts once the previous one (aborted) has ended. */
 let queue: Promise<void> = Promise.resolve();
@@ -133,17 +144,19 @@ async function run(id: number, p: RunParams): Promise<void> {
   if (stopped.has(id)) ctrl.abort();
   let problem: Problem | undefined;
   try {
-    post({ type: 'status', id, text: 'loading the kernels…' });
-    rt ??= await createRuntime();
-    post({ type: 'status', id, text: `generating the problem (${p.n1} × ${p.n2}, r = ${p.r}, m = ${p.m})…` });
+    const useThreads = p.threads > 1 && threadsAvailable();
+    post({ type: 'status', id, text: `loading the kernels${useThreads ? ' (threaded build, shared memory)' : ''}…` });
+    const runtime = useThreads ? (rtShared ??= await createRuntime({ shared: true })) : (rt ??= await createRuntime());
+    post({ type: 'status', id, text: `generating the problem (${p.n1} × ${p.n2}, r = ${p.r}, m = ${p.m}${useThreads ? `, ${p.threads} threads` : ''})…` });
     if (ctrl.signal.aborted) throw Object.assign(new Error('stopped before the run started'), { name: 'Stopped' });
-    problem = createProblem(rt, { n1: p.n1, n2: p.n2, r: p.r, m: p.m, kappa: p.kappa, seed: p.seed });
+    const po: ProblemOptions = { n1: p.n1, n2: p.n2, r: p.r, m: p.m, kappa: p.kappa, seed: p.seed };
+    problem = useThreads
+      ? await createProblemParallel!(runtime, { ...po, threads: p.threads, memory: 'shared' })
+      : createProblem(runtime, po);
     if (ctrl.signal.aborted) throw Object.assign(new Error('stopped before the run started'), { name: 'Stopped' });
     const sampler = new LiveSampler(p.maxIter);
-    const useThreads = p.threads > 1 && threadsAvailable();
-    // `diagnosticsEvery` (spectral diagnostics and phase estimates) and `threads` are passed through to the solver;
-    // a build of matsense without them ignores them, and the page then shows the demo's own samples.
-    const opts: SolveOptions & { threads?: number; diagnosticsEvery?: number } = {
+    // `diagnosticsEvery`: spectral diagnostics and phase estimates (the page falls back to its own samples without them)
+    const opts: SolveOptions & { diagnosticsEvery?: number } = {
       k: p.k,
       method: p.method,
       ...(p.eta !== undefined ? { eta: p.eta } : {}),
@@ -155,10 +168,9 @@ async function run(id: number, p: RunParams): Promise<void> {
       signal: ctrl.signal,
       progressEveryMs: 100,
       onProgress: (pr) => post({ type: 'progress', id, iter: pr.iter, maxIter: pr.maxIter, points: sampler.take() }),
-      ...(useThreads ? { threads: p.threads } : {}),
     };
     post({ type: 'status', id, text: 'running…' });
-    const res = await solve(rt, problem, opts);
+    const res = await solve(runtime, problem, opts);
     const rec = res.record;
     const spec = spectralSv(res);
     const sampled = sampler.take();
