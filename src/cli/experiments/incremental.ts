@@ -1,0 +1,82 @@
+/**
+ * Experiment 4 (Soltanolkotabi, Stöger & Xie 2023; Stöger & Soltanolkotabi 2021; math.md §9.5): the singular
+ * values of F Gᵀ over a GD run from a small init. The top r are learned one after another (largest first), the
+ * k − r others stay near the init scale (low-rank bias), and the imbalance ‖FᵀF − GᵀG‖ stays O(α²).
+ */
+import { lineChart, singularValueTrajectories } from '../../plots/specs.js';
+import type { SpectralRecord } from '../../diagnostics/spectral.js';
+import type { RunResult } from '../../solvers/solver.js';
+import { fmt, gridTable } from '../format.js';
+import { pick, plot, runConfig, runLine, thin, withProblem, type Experiment } from './common.js';
+
+export const incremental: Experiment = {
+  name: 'incremental',
+  title: 'singular values of F Gᵀ over time (incremental learning, low-rank bias) and the imbalance',
+  shows: 'from a small init the top r singular values are learned one after another, the k − r others stay at the init scale, and ‖FᵀF − GᵀG‖ stays O(α²) (math.md §9.5)',
+  requires: ['gd'],
+  async run(ctx) {
+    const q = ctx.quick;
+    const n = q ? 30 : 60, r = q ? 3 : 5, k = q ? 8 : 15, kappa = q ? 8 : 20;
+    const m = 8 * r * 2 * n;
+    const iters = q ? 1200 : 4000, every = q ? 5 : 10;
+    const configs = [{ alpha: 1e-6, etaScale: 1 }, { alpha: 1e-3, etaScale: 1 }, { alpha: 1e-6, etaScale: 0.25 }];
+    ctx.log(`  general rank-${r} ${n}×${n} target, σ from 1 to 1/κ = 1/${kappa} (geometric), m = ${m}; asymmetric GD, k = ${k}, ${iters} iterations; α ∈ {1e-6, 1e-3}; and α = 1e-6 with η/4`);
+    const out: { alpha: number; etaScale: number; res: RunResult; track: SpectralRecord }[] = [];
+    let sigma: Float64Array | undefined;
+    await withProblem(ctx, { n1: n, r, m, kappa, spectrum: 'geometric', seed: ctx.seed }, (p) => {
+      sigma = p.sigma;
+      let eta0: number | undefined;
+      for (const { alpha, etaScale } of configs) {
+        const eta = eta0 !== undefined ? eta0 * etaScale : undefined;
+        const res = runConfig(ctx, p, {
+          k, method: 'gd', eta, init: { alpha, seed: ctx.seed + 1 }, maxIter: Math.round(iters / etaScale), tol: 0, errorTol: 1e-10,
+          diagnosticsEvery: every * Math.round(1 / etaScale),
+        });
+        const track = res.diagnostics.spectral as SpectralRecord;
+        eta0 ??= res.eta;
+        ctx.log(runLine(`α = ${alpha}, η = ${fmt(res.eta)}`, res));
+        out.push({ alpha, etaScale, res, track });
+      }
+    });
+    const main = out[0]!;
+    const rows: string[][] = [];
+    for (let i = 0; i < r; i++) {
+      const target = sigma![i]!;
+      const t = main.track.svProduct.findIndex((s) => s[i]! >= 0.5 * target);
+      rows.push([`σ${i + 1}`, fmt(target), t >= 0 ? String(main.track.iter[t]) : 'not yet']);
+    }
+    ctx.log('');
+    ctx.log(`  α = ${main.alpha}: iteration at which σ_i(F Gᵀ) first reaches half of σ_i(M*):`);
+    ctx.log(gridTable(['i', 'σ_i(M*)', 'learned at iteration'], rows));
+    const extraMax = (o: typeof main) => Math.max(...o.track.svProduct.map((s) => (s.length > r ? s[r]! : 0)));
+    const imb = (o: typeof main) => o.res.record.imbalance!;
+    const imbMax = (o: typeof main) => Math.max(...imb(o));
+    ctx.log(gridTable(['α', 'η', 'max σ_{r+1}(F Gᵀ)', '‖FᵀF − GᵀG‖ at init', 'max along the run', 'max / α²', 'final rel. error'],
+      out.map((o) => [fmt(o.alpha), fmt(o.res.eta), fmt(extraMax(o)), fmt(imb(o)[0]), fmt(imbMax(o)), fmt(imbMax(o) / o.alpha ** 2), fmt(o.res.record.relError!.at(-1))])));
+    const ph = main.track.phases;
+    ctx.log(`  Phases at α = ${main.alpha} (spectral diagnostics, every ${every} iterations): alignment with col(U*), col(V*) ends at ` +
+      `${ph.alignmentEnd ?? '—'}, saddle escape (σ_r(F Gᵀ) ≥ ½σ_r(M*)) at ${ph.saddleEscapeEnd ?? '—'}, then local refinement` +
+      `${ph.notes.length ? ` (${ph.notes.join('; ')})` : ''}.`);
+    const [a6, a3, a6s] = out as [typeof main, typeof main, typeof main];
+    ctx.log(`  The top ${r} singular values are learned in order of size (largest first); the ${k - r} extra ones never exceed ` +
+      `${fmt(extraMax(main))} at α = ${main.alpha} (low-rank bias; ${fmt(extraMax(a3))} at α = ${a3.alpha}).`);
+    ctx.log(`  Imbalance: gradient flow conserves FᵀF − GᵀG exactly; a GD step changes it by η²(GᵀEᵀEG − FᵀEEᵀF). So it stays at its O(α²) start ` +
+      `only up to a drift of order η: the max is ${fmt(imbMax(a6))} at α = 1e-6 and ${fmt(imbMax(a3))} at α = 1e-3 with the same η, ` +
+      `and ${fmt(imbMax(a6s))} with η/4 (×${fmt(imbMax(a6) / imbMax(a6s))} smaller: η² per step over ~1/η steps predicts ×4) — still small against ‖FᵀF‖ ≈ σ1(M*) = 1.`);
+    for (const o of out) {
+      const tag = o === main ? '' : `-alpha${o.alpha}${o.etaScale !== 1 ? '-eta' + o.etaScale : ''}`;
+      const cols: Record<string, ArrayLike<number>> = { iter: o.track.iter };
+      for (let j = 0; j < k; j++) cols[`sv${j + 1}`] = o.track.svProduct.map((s) => s[j] ?? NaN);
+      const ph = o.track.phases, markers = [];
+      if (ph.alignmentEnd !== undefined) markers.push({ x: ph.alignmentEnd, label: 'alignment ends' });
+      if (ph.saddleEscapeEnd !== undefined) markers.push({ x: ph.saddleEscapeEnd, label: 'saddle escape ends' });
+      await plot(ctx, `incremental-sv${tag}`, singularValueTrajectories(o.track.iter, o.track.svProduct, {
+        title: `Singular values of F Gᵀ (α = ${o.alpha}${o.etaScale !== 1 ? `, η × ${o.etaScale}` : ''}, k = ${k}, r = ${r}, κ = ${kappa})`, markers,
+      }), cols);
+    }
+    const series = out.map((o) => { const idx = thin(o.res.record.iter.length); return { name: `α = ${o.alpha}${o.etaScale !== 1 ? `, η × ${o.etaScale}` : ''}`, x: pick(o.res.record.iter, idx), y: pick(o.res.record.imbalance!, idx) }; });
+    await plot(ctx, 'incremental-imbalance', lineChart({
+      title: 'Imbalance ‖FᵀF − GᵀG‖F along GD', x: { field: 'iter', title: 'iteration' }, y: { title: '‖FᵀF − GᵀG‖F', log: true }, series,
+    }), Object.fromEntries(series.flatMap((s, j) => [[`iter_${j}`, s.x], [`imbalance_${j}`, s.y]])));
+  },
+};
