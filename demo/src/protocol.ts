@@ -51,7 +51,7 @@ export interface RunSummary {
   msPerIter: number;
   threads: number;
   warnings: string[];
-  /** Full per-iteration record (replaces the decimated live points). */
+  /** The per-iteration record (every iterate for short runs, at most ~1600 points; replaces the live samples). */
   record: { iter: number[]; loss: number[]; relError: number[] | null; imbalance: number[] | null };
   /** Singular values from the library's spectral diagnostics when present (null: use the live samples). */
   sv: { iter: number[]; values: number[][] } | null;

@@ -130,6 +130,18 @@ function spectralSv(result: RunResult): { iter: number[]; values: number[][] } |
 }
 
 /** Single-threaded runtime, and the shared-memory one used by threaded runs (created on first use). */
+/** Indices of a record of length n worth plotting: all of the first 50, then at most ~1500 evenly spaced, and the last. */
+function plotIndices(n: number): number[] {
+  const stride = Math.max(1, Math.ceil(n / 1500));
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) if (i < 50 || i % stride === 0 || i === n - 1) out.push(i);
+  return out;
+}
+
+function thin(a: ArrayLike<number>, idx: number[]): number[] {
+  return idx.map((i) => a[i]);
+}
+
 let rt: Runtime | undefined;
 let rtShared: Runtime | undefined;
 let current: { id: number; ctrl: AbortController } | undefined;
@@ -172,6 +184,7 @@ async function run(id: number, p: RunParams): Promise<void> {
     post({ type: 'status', id, text: 'running…' });
     const res = await solve(runtime, problem, opts);
     const rec = res.record;
+    const keep = plotIndices(rec.iter.length);
     const spec = spectralSv(res);
     const sampled = sampler.take();
     const last = <T>(a: ArrayLike<T> | undefined): T | undefined => (a && a.length ? a[a.length - 1] : undefined);
@@ -188,10 +201,10 @@ async function run(id: number, p: RunParams): Promise<void> {
       threads: useThreads ? p.threads : 1,
       warnings: res.warnings,
       record: {
-        iter: Array.from(rec.iter),
-        loss: Array.from(rec.loss),
-        relError: rec.relError ? Array.from(rec.relError) : null,
-        imbalance: rec.imbalance ? Array.from(rec.imbalance) : null,
+        iter: thin(rec.iter, keep),
+        loss: thin(rec.loss, keep),
+        relError: rec.relError ? thin(rec.relError, keep) : null,
+        imbalance: rec.imbalance ? thin(rec.imbalance, keep) : null,
       },
       // null: the page keeps the singular values it sampled live
       sv: spec ?? null,
