@@ -127,7 +127,7 @@ describe.skipIf(SKIP_BROWSER)('demo page in Chromium', { timeout: 60_000 }, () =
     }
   });
 
-  it('stops a long run and restarts', async () => {
+  it('stops a long run, runs again, and restarts while running', async () => {
     const { page, errors } = await open('?isolated=0&n1=80&n2=80&r=3&k=20&m=4000&alpha=1e-6&maxIter=1000000&tol=0');
     try {
       await waitState(page, ['idle']);
@@ -137,7 +137,9 @@ describe.skipIf(SKIP_BROWSER)('demo page in Chromium', { timeout: 60_000 }, () =
       await page.click('#stop');
       expect(await waitState(page, ['stopped'])).toBe('stopped');
       expect(await page.textContent('#stop-reason')).toMatch(/^aborted/);
-      // the page stayed responsive and a new run works
+      // the page stayed responsive: run the long problem again, and while it runs, restart with a small one
+      await page.click('#run');
+      await page.waitForFunction(() => /iteration [1-9]/.test(document.querySelector('#status')!.textContent ?? ''), null, { timeout: 20_000 });
       await page.fill('input[name=n1]', '20');
       await page.fill('input[name=n2]', '20');
       await page.fill('input[name=r]', '2');
@@ -148,6 +150,8 @@ describe.skipIf(SKIP_BROWSER)('demo page in Chromium', { timeout: 60_000 }, () =
       await page.fill('input[name=tol]', '1e-7');
       await page.click('#run');
       expect(await waitState(page, ['done', 'error'])).toBe('done');
+      expect(await page.textContent('#stop-reason')).toMatch(/^converged/); // the small run's result, not the aborted one
+      expect(await page.textContent('#iterations')).not.toBe('0');
       expect(await finalError(page)).toBeLessThan(1e-5);
       expect(errors).toEqual([]);
     } finally {
