@@ -45,6 +45,12 @@ export class ProgressDisplay {
     }
   }
 
+  /** Erase the redrawn line (a bar that should leave no trace, e.g. between an experiment's runs). */
+  clear(): void {
+    if (this.mode === 'bar' && this.drawn) this.out.write('\r\x1b[2K');
+    this.drawn = false;
+  }
+
   /** End the display (moves off the redrawn line). */
   finish(): void {
     if (this.mode === 'bar' && this.drawn) this.out.write('\n');

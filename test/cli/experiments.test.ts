@@ -44,3 +44,12 @@ describe('experiment findings (quick) show the facts of math.md §9', () => {
     expect(parseFloat(m[2]!)).toBeLessThan(2);
   });
 });
+
+describe('experiment progress on a terminal', () => {
+  it('draws a bar per run and erases it', async () => {
+    const r = await cli(['experiment', 'implicit-reg', '--quick', '--out', tempDir()], { tty: true });
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/\r\x1b\[2K {2}α = 0\.1 [█░]+/);
+    expect(r.out).toContain('\r\x1b[2K  α = 0.1: '); // the bar is erased before the run's line
+  });
+});

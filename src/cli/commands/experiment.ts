@@ -45,6 +45,7 @@ export async function experimentCommand(argv: string[], io: CliIO): Promise<numb
   const ctx: ExperimentContext = {
     rt: await createRuntime(), quick: Boolean(v.quick), outDir, seed: (v.seed as number | undefined) ?? 0,
     log: (line) => println(io.stdout, line.replace(/\n$/, '')), files: [],
+    progress: io.stdout.isTTY ? io.stdout : undefined,
   };
   const t0 = performance.now();
   println(io.stdout, `experiment ${exp.name}${ctx.quick ? ' (quick)' : ''}: ${exp.title}`);

@@ -16,15 +16,16 @@ export const alphaSweep: Experiment = {
   async run(ctx) {
     const q = ctx.quick;
     const n = q ? 20 : 50, r = q ? 2 : 3, k = q ? 4 : 6, m = q ? 600 : 2500;
-    const iters = q ? 2500 : 10000;
-    const alphas = q ? [0.1, 0.05, 0.03, 0.02] : [0.1, 0.05, 0.03, 0.02, 0.01];
+    const iters = q ? 2500 : 15000;
+    // Small α only: at n = 50 an init of α = 0.1 has ‖F0‖ ≈ α√(nk) ≈ 0.7, no longer small against σ1(M*) = 1.
+    const alphas = q ? [0.1, 0.05, 0.03, 0.02] : [0.05, 0.03, 0.02, 0.01];
     const hi = 1e-3, lo = 1e-9;
     ctx.log(`  general rank-${r} ${n}×${n} target, m = ${m} Gaussian measurements, k = ${k}; α ∈ {${alphas.join(', ')}}, up to ${iters} iterations`);
     const runs: { alpha: number; method: string; res: RunResult }[] = [];
-    await withProblem(ctx, { n1: n, r, m, seed: ctx.seed }, (p) => {
+    await withProblem(ctx, { n1: n, r, m, seed: ctx.seed }, async (p) => {
       for (const method of ['gd', 'gd-rebalance']) {
         for (const alpha of alphas) {
-          const res = runConfig(ctx, p, { k, method, init: { alpha, seed: ctx.seed + 1 }, maxIter: iters, tol: 0, errorTol: 1e-11 });
+          const res = await runConfig(ctx, p, { k, method, init: { alpha, seed: ctx.seed + 1 }, maxIter: iters, tol: 0, errorTol: 1e-11 }, `${method}, α = ${alpha}`);
           ctx.log(runLine(`${method}, α = ${alpha}`, res));
           runs.push({ alpha, method, res });
         }

@@ -7,7 +7,9 @@ import { writePlot } from '../../plots/node.js';
 import { createProblem, type ProblemOptions } from '../../problems/generate.js';
 import type { Problem } from '../../problems/problem.js';
 import type { Runtime } from '../../runtime.js';
-import { solveSync } from '../../solvers/solve.js';
+import { solve, solveSync } from '../../solvers/solve.js';
+import type { CliStream } from '../io.js';
+import { ProgressDisplay } from '../progress.js';
 import type { RunResult, SolverOptions } from '../../solvers/solver.js';
 import { fmt, fmtMs } from '../format.js';
 
@@ -24,6 +26,8 @@ export interface ExperimentContext {
   log(line: string): void;
   /** Paths written so far. */
   files: string[];
+  /** A terminal to draw a progress bar on during each run (unset: no progress display). */
+  progress?: CliStream;
 }
 
 /** A registered experiment. */
@@ -38,9 +42,15 @@ export interface Experiment {
   run(ctx: ExperimentContext): Promise<void>;
 }
 
-/** Generate a problem, run, dispose: one configuration. */
-export function runConfig(ctx: ExperimentContext, problem: Problem, opts: SolverOptions): RunResult {
-  return solveSync(ctx.rt, problem, opts);
+/** Run one configuration; on a terminal with a progress bar labelled `label` (long full-scale runs). */
+export async function runConfig(ctx: ExperimentContext, problem: Problem, opts: SolverOptions, label = ''): Promise<RunResult> {
+  if (!ctx.progress) return solveSync(ctx.rt, problem, opts);
+  const display = new ProgressDisplay(ctx.progress, 'bar', label ? `  ${label} ` : '  ');
+  try {
+    return await solve(ctx.rt, problem, { ...opts, onProgress: (p) => display.update(p), progressEveryMs: 150 });
+  } finally {
+    display.clear();
+  }
 }
 
 /** Create a problem that is disposed by `use`'s end. */

@@ -13,16 +13,16 @@ export const implicitReg: Experiment = {
   requires: ['gd'],
   async run(ctx) {
     const q = ctx.quick;
-    const n = q ? 16 : 40, r = q ? 1 : 2, m = q ? 96 : 800, mTest = q ? 200 : 1000;
+    const n = q ? 16 : 40, r = q ? 1 : 2, m = q ? 96 : 400, mTest = q ? 200 : 1000;
     const iters = q ? 3000 : 8000;
     const alphas = q ? [0.1, 3e-2, 1e-2, 1e-3, 1e-4, 1e-5] : [0.1, 3e-2, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7];
     ctx.log(`  symmetric PSD rank-${r} ${n}×${n} target, m = ${m} measurements (n(n+1)/2 = ${(n * (n + 1)) / 2} unknowns in X Xᵀ), ` +
       `${mTest} held-out; symmetric GD with k = n = ${n}; stop at rel. residual 1e-6 or ${iters} iterations`);
     const rows: string[][] = [];
     const test: number[] = [], err: number[] = [], resid: number[] = [];
-    await withProblem(ctx, { n1: n, r, m, symmetric: true, mTest, seed: ctx.seed }, (p) => {
+    await withProblem(ctx, { n1: n, r, m, symmetric: true, mTest, seed: ctx.seed }, async (p) => {
       for (const alpha of alphas) {
-        const res = runConfig(ctx, p, { k: n, model: 'symmetric', method: 'gd', init: { alpha, seed: ctx.seed + 1 }, maxIter: iters, tol: 1e-6 });
+        const res = await runConfig(ctx, p, { k: n, model: 'symmetric', method: 'gd', init: { alpha, seed: ctx.seed + 1 }, maxIter: iters, tol: 1e-6 }, `α = ${alpha}`);
         ctx.log(runLine(`α = ${alpha}`, res));
         const t = last(res.record.testError)!, e = last(res.record.relError)!, rr = last(res.record.relResidual)!;
         test.push(t); err.push(e); resid.push(rr);

@@ -23,15 +23,15 @@ export const incremental: Experiment = {
     ctx.log(`  general rank-${r} ${n}×${n} target, σ from 1 to 1/κ = 1/${kappa} (geometric), m = ${m}; asymmetric GD, k = ${k}, ${iters} iterations; α ∈ {1e-6, 1e-3}; and α = 1e-6 with η/4`);
     const out: { alpha: number; etaScale: number; res: RunResult; track: SpectralRecord }[] = [];
     let sigma: Float64Array | undefined;
-    await withProblem(ctx, { n1: n, r, m, kappa, spectrum: 'geometric', seed: ctx.seed }, (p) => {
+    await withProblem(ctx, { n1: n, r, m, kappa, spectrum: 'geometric', seed: ctx.seed }, async (p) => {
       sigma = p.sigma;
       let eta0: number | undefined;
       for (const { alpha, etaScale } of configs) {
         const eta = eta0 !== undefined ? eta0 * etaScale : undefined;
-        const res = runConfig(ctx, p, {
+        const res = await runConfig(ctx, p, {
           k, method: 'gd', eta, init: { alpha, seed: ctx.seed + 1 }, maxIter: Math.round(iters / etaScale), tol: 0, errorTol: 1e-10,
           diagnosticsEvery: every * Math.round(1 / etaScale),
-        });
+        }, `α = ${alpha}`);
         const track = res.diagnostics.spectral as SpectralRecord;
         eta0 ??= res.eta;
         ctx.log(runLine(`α = ${alpha}, η = ${fmt(res.eta)}`, res));

@@ -24,9 +24,9 @@ export const methodsKappa: Experiment = {
       `default hyper-parameters; stop at rel. error 1e-10 or ${iters} iterations`);
     const all: { kappa: number; method: string; res: RunResult }[] = [];
     for (const kappa of kappas) {
-      await withProblem(ctx, { n1: n, r, m, kappa, seed: ctx.seed }, (p) => {
+      await withProblem(ctx, { n1: n, r, m, kappa, seed: ctx.seed }, async (p) => {
         for (const method of METHODS) {
-          const res = runConfig(ctx, p, { k, method, init: { alpha, seed: ctx.seed + 1 }, maxIter: iters, tol: 0, errorTol: 1e-10 });
+          const res = await runConfig(ctx, p, { k, method, init: { alpha, seed: ctx.seed + 1 }, maxIter: iters, tol: 0, errorTol: 1e-10 }, `κ = ${kappa}, ${method}`);
           ctx.log(runLine(`κ = ${kappa}, ${method}`, res));
           all.push({ kappa, method, res });
         }

@@ -30,8 +30,8 @@ export const phaseTransition: Experiment = {
       for (const m of ms) {
         let ok = 0, bad = 0;
         for (let t = 0; t < trials; t++) {
-          await withProblem(ctx, { n1: n, r, m, seed: ctx.seed + 1000 * r + t }, (p) => {
-            const res = runConfig(ctx, p, { k: r, method: 'gd', init: { alpha: 1e-3, seed: ctx.seed + t + 1 }, maxIter: iters, tol: 1e-8 });
+          await withProblem(ctx, { n1: n, r, m, seed: ctx.seed + 1000 * r + t }, async (p) => {
+            const res = await runConfig(ctx, p, { k: r, method: 'gd', init: { alpha: 1e-3, seed: ctx.seed + t + 1 }, maxIter: iters, tol: 1e-8 }, `r = ${r}, m = ${m}, trial ${t + 1}`);
             const e = res.record.relError!.at(-1)!, rr = res.record.relResidual.at(-1)!;
             if (e <= success) ok++;
             else if (rr <= 1e-3) bad++;

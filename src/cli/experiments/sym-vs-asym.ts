@@ -4,6 +4,7 @@
  * linear in both cases (for k > r at a rate that depends on α, see `alpha-sweep`).
  */
 import { errorCurves } from '../../plots/specs.js';
+import type { RunResult } from '../../solvers/solver.js';
 import { fmt, gridTable } from '../format.js';
 import { last, linearRate, logLogSlope, plot, runConfig, runLine, thinRecord, withProblem, curvesCsv, type Experiment } from './common.js';
 
@@ -27,14 +28,15 @@ export const symVsAsym: Experiment = {
       { label: `asymmetric F Gᵀ, k = r = ${r}`, model: 'asymmetric' as const, k: r },
       { label: `asymmetric F Gᵀ, k = ${kOver} > r`, model: 'asymmetric' as const, k: kOver },
     ];
-    const results = [];
+    const results: RunResult[] = [];
     for (const sym of [true, false]) {
-      results.push(...await withProblem(ctx, { n1: n, r, m, symmetric: sym, seed: ctx.seed }, (p) =>
-        configs.filter((c) => (c.model === 'symmetric') === sym).map((c) => {
-          const res = runConfig(ctx, p, { k: c.k, model: c.model, method: 'gd', init: { alpha, seed: ctx.seed + 1 }, maxIter: iters, tol: 0, errorTol: 1e-11 });
+      await withProblem(ctx, { n1: n, r, m, symmetric: sym, seed: ctx.seed }, async (p) => {
+        for (const c of configs.filter((x) => (x.model === 'symmetric') === sym)) {
+          const res = await runConfig(ctx, p, { k: c.k, model: c.model, method: 'gd', init: { alpha, seed: ctx.seed + 1 }, maxIter: iters, tol: 0, errorTol: 1e-11 }, c.label);
           ctx.log(runLine(c.label, res));
-          return res;
-        })));
+          results.push(res);
+        }
+      });
     }
     const rows: string[][] = [];
     const stats = results.map((res) => {
