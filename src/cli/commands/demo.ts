@@ -44,7 +44,8 @@ export async function demoCommand(argv: string[], io: CliIO): Promise<number> {
   try {
     const p = built.problem;
     println(io.stdout, `matsense demo: recover a ${n}×${n} rank-${r} matrix M* from m = ${p.m} random linear measurements ` +
-      `(${fmt((100 * p.m) / (n * n))}% of its ${n * n} entries' worth), fitting F Gᵀ with k = ${k} columns from a random init of scale α = ${fmt(alpha)}.`);
+      `(${fmt(p.m / (n * n))} per entry; M* has r(2n − r) = ${r * (2 * n - r)} degrees of freedom), fitting F Gᵀ with k = ${k} columns ` +
+      `from a random init of scale α = ${fmt(alpha)}.`);
     const plan = planRun({ k, alpha, iters: (v.iters as number | undefined) ?? 400 }, built);
     const mode: ProgressMode = v.progress && v.progress !== 'auto' ? (v.progress as ProgressMode) : autoMode(io.stdout);
     const res = await runWithProgress(io, rt, p, plan.options, mode);

@@ -16,9 +16,9 @@ export const incremental: Experiment = {
   requires: ['gd'],
   async run(ctx) {
     const q = ctx.quick;
-    const n = q ? 30 : 60, r = q ? 3 : 5, k = q ? 8 : 15, kappa = q ? 8 : 20;
+    const n = q ? 30 : 50, r = q ? 3 : 5, k = q ? 8 : 12, kappa = q ? 8 : 20;
     const m = 8 * r * 2 * n;
-    const iters = q ? 1200 : 4000, every = q ? 5 : 10;
+    const iters = q ? 1200 : 3000, every = q ? 5 : 20;
     const configs = [{ alpha: 1e-6, etaScale: 1 }, { alpha: 1e-3, etaScale: 1 }, { alpha: 1e-6, etaScale: 0.25 }];
     ctx.log(`  general rank-${r} ${n}×${n} target, σ from 1 to 1/κ = 1/${kappa} (geometric), m = ${m}; asymmetric GD, k = ${k}, ${iters} iterations; α ∈ {1e-6, 1e-3}; and α = 1e-6 with η/4`);
     const out: { alpha: number; etaScale: number; res: RunResult; track: SpectralRecord }[] = [];
