@@ -30,6 +30,12 @@ export interface Kernels {
   normal_f64(out: number, count: number, scale: number, seedHi: number, seedLo: number, stream: number, tab: number): number;
   uniform_f64(out: number, count: number, seedHi: number, seedLo: number, stream: number): number;
   symmetrize_rows_f32(A: number, rows: number, n: number): number;
+  // batched fused pass (B trajectories, one read of A)
+  residual_adjoint_batch_f32_f64(S: number, R: number, ss: number, A: number, X: number, b: number, m: number, N: number, B: number, ldr: number, exact: number): number;
+  // Gram mode
+  gram_upper_f32_f64(G: number, A: number, m: number, N: number, i0: number, i1: number): number;
+  symmetrize_upper_f64(G: number, N: number): number;
+  symv_upper_f64(y: number, G: number, x: number, c: number, N: number): number;
 }
 
 /** Names of every function export, in one place (the api test compares it with the binary). */
@@ -38,6 +44,7 @@ export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
   'gemm_nt_f64', 'gemm_nn_f64', 'gemm_tn_f64',
   'axpy_f64', 'scal_f64', 'add_f64', 'dot_f64', 'sqdist_f64', 'cvt_f64_to_f32', 'cvt_f32_to_f64', 'stream_sum_f32',
   'zig_init', 'normal_rows_f32', 'normal_f64', 'uniform_f64', 'symmetrize_rows_f32',
+  'residual_adjoint_batch_f32_f64', 'gram_upper_f32_f64', 'symmetrize_upper_f64', 'symv_upper_f64',
 ];
 
 /** Bytes of the ziggurat tables (kn u32×128, wn f64×128, fn f64×128); equals the wasm global ZIG_TABLE_BYTES. */
