@@ -3,7 +3,7 @@
  * result lands in `RunResult.diagnostics.spectral`). Each sample costs O((n1 + n2) k² + k³) in plain TypeScript
  * (thin QR + small SVDs/eigendecompositions, never the n1 × n2 product) and allocates only JS temporaries.
  *
- * At each sampled iterate t (t = 0, K, 2K, …) it records:
+ * At each sampled iterate t (t = 0, K, 2K, …, and the final iterate of the run) it records:
  * - `svProduct`: singular values of F Gᵀ (X Xᵀ), via thin QR of F and G and the SVD of the k × k core R_F R_Gᵀ;
  * - `svF`, `svG`: singular values of F and of G (asymmetric; for X Xᵀ only `svF`, those of X);
  * - `imbalanceEig`: eigenvalues of FᵀF − GᵀG, descending (asymmetric only);
@@ -138,6 +138,8 @@ export class SpectralDiagnostics implements Callback {
   private rec!: SpectralRecord;
   private problem!: Problem;
   private model!: FactorModel;
+  private lastIter = -1;
+  private lastRel = NaN;
 
   constructor(o: SpectralOptions = {}) {
     if (o === null || typeof o !== 'object') throw new ValidationError('spectral diagnostics options must be an object');
@@ -166,6 +168,8 @@ export class SpectralDiagnostics implements Callback {
   }
 
   onIterate(s: IterateState): void {
+    this.lastIter = s.iter;
+    this.lastRel = s.relResidual;
     if (s.iter % this.every !== 0) return;
     this.sample(s.iter, s.relResidual);
   }
@@ -213,6 +217,8 @@ export class SpectralDiagnostics implements Callback {
   }
 
   onFinish(): void {
+    // the final iterate (the factors hold it, also after a rolled-back divergence) unless it was just sampled
+    if (this.lastIter >= 0 && this.rec.iter[this.rec.iter.length - 1] !== this.lastIter) this.sample(this.lastIter, this.lastRel);
     this.rec.phases = estimatePhases(this.rec, this.problem, this.alignTol, this.escapeFraction);
   }
 

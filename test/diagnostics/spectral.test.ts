@@ -131,6 +131,8 @@ describe('SpectralDiagnostics', () => {
       expect(res.diagnostics.spectral).toBeUndefined();
       const res2 = solveSync(rt, p, { k: 2, maxIter: 3, tol: 0, callbacks: [new SpectralDiagnostics({ every: 1 })] });
       expect((res2.diagnostics.spectral as SpectralRecord).iter).toEqual([0, 1, 2, 3]);
+      const res3 = solveSync(rt, p, { k: 2, maxIter: 7, tol: 0, diagnosticsEvery: 3 });
+      expect((res3.diagnostics.spectral as SpectralRecord).iter).toEqual([0, 3, 6, 7]); // plus the final iterate
     } finally { p.dispose(); }
   });
 });
