@@ -1,11 +1,9 @@
 /**
  * Options of the core that the CLI passes through only when this build has them (they are being added in
- * parallel: worker threads, spectral initialization, the spectral diagnostics callback). When one is missing the
+ * parallel: spectral initialization, the spectral diagnostics callback). When one is missing the
  * CLI says so instead of silently ignoring a flag.
  */
 export const FEATURES = {
-  /** `SolverOptions.threads` (operator passes split across workers). */
-  threads: false,
   /** `init: { kind: 'spectral' }`. */
   spectralInit: true,
   /** `SolverOptions.diagnosticsEvery` → `result.diagnostics.spectral`. */

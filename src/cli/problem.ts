@@ -15,6 +15,7 @@ import { createProblem, type ProblemOptions } from '../problems/generate.js';
 import { problemFromData } from '../problems/data.js';
 import type { Problem } from '../problems/problem.js';
 import type { Runtime } from '../runtime.js';
+import { createProblemParallel } from '../workers/problem.js';
 import { UsageError, type OptSpec, type OptValue } from './args.js';
 
 /** Options that describe a generated problem (and the shape hints of a loaded one). */
@@ -52,8 +53,11 @@ export interface BuiltProblem {
 
 type V = Record<string, OptValue>;
 
-/** Generate a problem from the flags. */
-export function generateFromFlags(rt: Runtime, v: V): BuiltProblem {
+/**
+ * Generate a problem from the flags. With `threads` > 1 and the Gaussian operator, the operator's rows are
+ * generated and later processed by worker threads ({@link createProblemParallel}: the same bits as one thread).
+ */
+export async function generateFromFlags(rt: Runtime, v: V, threads = 1): Promise<BuiltProblem> {
   const n1 = (v.n1 as number | undefined) ?? 50;
   const n2 = (v.n2 as number | undefined) ?? n1;
   const r = (v.r as number | undefined) ?? 3;
@@ -68,11 +72,14 @@ export function generateFromFlags(rt: Runtime, v: V): BuiltProblem {
     mTest: v['m-test'] as number | undefined,
     operator: v.operator as 'gaussian' | 'identity' | undefined,
   };
-  const problem = createProblem(rt, opts);
+  const parallel = threads > 1 && (opts.operator ?? 'gaussian') === 'gaussian';
+  const problem = parallel ? await createProblemParallel(rt, { ...opts, threads }) : createProblem(rt, opts);
+  const notes: string[] = [];
+  if (threads > 1 && !parallel) notes.push('threads: 1 (the identity operator has no rows to split across workers)');
   const desc = `generated ${opts.symmetric ? 'symmetric PSD ' : ''}${n1}×${n2}, rank ${r}, κ = ${opts.kappa ?? 1}, ` +
     `${opts.operator === 'identity' ? 'identity operator' : `m = ${problem.m} Gaussian measurements`}` +
     `${opts.noise ? `, noise σ = ${opts.noise}` : ''}, seed ${opts.seed}`;
-  return { problem, description: desc, meta: { problem: { generated: true, ...opts, m: problem.m } }, notes: [] };
+  return { problem, description: desc, meta: { problem: { generated: true, ...opts, m: problem.m } }, notes };
 }
 
 function matrix(a: NpyArray | undefined, name: string, file: string): { rows: number; cols: number; data: Float32Array | Float64Array } | undefined {
@@ -111,13 +118,14 @@ export function inferShape(arrays: Record<string, NpyArray>, N: number, hint: { 
 }
 
 /** Load a problem file (see the module doc for the arrays and the shape rule). */
-export async function loadProblemFile(rt: Runtime, path: string, v: V, cwd: string): Promise<BuiltProblem> {
+export async function loadProblemFile(rt: Runtime, path: string, v: V, cwd: string, threads = 1): Promise<BuiltProblem> {
   const given = GENERATE_ONLY.filter((n) => v[n] !== undefined);
   if (given.length) throw new UsageError(`--${given[0]} describes a generated problem and cannot be combined with --load`);
   const file = resolve(cwd, path);
   const arrays = await loadNpz(file);
   const known = new Set(['A', 'y', 'Mstar', 'F0', 'G0', 'X0', 'A_test', 'y_test', 'r']);
   const notes: string[] = [];
+  if (threads > 1) notes.push('threads: 1 (--threads applies to generated Gaussian problems; a loaded problem runs on one thread in this build)');
   const ignored = Object.keys(arrays).filter((k) => !known.has(k));
   if (ignored.length) notes.push(`ignored arrays in ${path}: ${ignored.join(', ')}`);
   const A = arrays.A, yArr = arrays.y;

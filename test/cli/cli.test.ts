@@ -137,10 +137,24 @@ describe('matsense solve', () => {
     }
   });
 
-  it('accepts --threads', async () => {
-    const r = await cli(['solve', ...SMALL, '--threads', '2', '--quiet']);
+  it('--threads 2 splits the operator across workers and gives the same run', async () => {
+    const dir = tempDir();
+    const one = await cli(['solve', ...SMALL, '--out', 'one.json', '--quiet'], { cwd: dir });
+    const two = await cli(['solve', ...SMALL, '--threads', '2', '--out', 'two.json', '--quiet'], { cwd: dir });
+    expect(two.code).toBe(0);
+    expect(two.out).toMatch(/threads\s+2 \((shared|private) memory\)/);
+    const a = JSON.parse(readFileSync(join(dir, 'one.json'), 'utf8')).record.relError as number[];
+    const b = JSON.parse(readFileSync(join(dir, 'two.json'), 'utf8')).record.relError as number[];
+    expect(b).toHaveLength(a.length);
+    for (let t = 0; t < a.length; t++) expect(Math.abs(a[t]! - b[t]!)).toBeLessThanOrEqual(1e-6 * a[t]!);
+    expect(one.out).not.toMatch(/threads/);
+  });
+
+  it('says when --threads cannot apply', async () => {
+    const r = await cli(['solve', '--operator', 'identity', '--n1', '8', '--r', '2', '--threads', '2', '--iters', '5', '--quiet']);
     expect(r.code).toBe(0);
-    expect(r.out + r.err).toMatch(/threads/);
+    expect(r.err).toBe('note: threads: 1 (the identity operator has no rows to split across workers)\n');
+    expect((await cli(['solve', '--threads', '0'])).err).toMatch(/--threads must be ≥ 1/);
   });
 
   it.each([

@@ -40,7 +40,7 @@ export async function demoCommand(argv: string[], io: CliIO): Promise<number> {
   if (r > n) throw new UsageError(`--r ${r} exceeds --n ${n}`, 'demo');
   if (k > n) throw new UsageError(`--k ${k} exceeds --n ${n}`, 'demo');
   const rt = await createRuntime();
-  const built = generateFromFlags(rt, { n1: n, r, seed: (v.seed as number | undefined) ?? 0 });
+  const built = await generateFromFlags(rt, { n1: n, r, seed: (v.seed as number | undefined) ?? 0 });
   try {
     const p = built.problem;
     println(io.stdout, `matsense demo: recover a ${n}×${n} rank-${r} matrix M* from m = ${p.m} random linear measurements ` +

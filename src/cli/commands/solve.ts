@@ -5,6 +5,8 @@
 import { resolve } from 'node:path';
 import { getMethod } from '../../registry.js';
 import { createRuntime, type Runtime } from '../../runtime.js';
+import { sharedMemorySupported } from '../../kernels/load.js';
+import { ParallelDenseOperator } from '../../operators/parallel.js';
 import { solve, type SolveOptions } from '../../solvers/solve.js';
 import type { RunResult } from '../../solvers/solver.js';
 import type { InitOptions } from '../../solvers/init.js';
@@ -35,7 +37,7 @@ export function runSpecs(): OptSpec[] {
     { name: 'tol', type: 'number', min: 0, doc: 'stop when ‖A(X) − y‖/‖y‖ ≤ tol (default 1e-10; 0: off)', group: 'Stopping' },
     { name: 'error-tol', type: 'number', min: 0, doc: 'stop when the relative error to M* ≤ this (default 0: off)', group: 'Stopping' },
     { name: 'precision', type: 'choice', choices: ['mixed', 'f64', 'f32'], doc: "arithmetic of the operator pass (default mixed; f64 = exact f64 arithmetic on the f32 operator)", group: 'Execution' },
-    { name: 'threads', type: 'int', min: 1, doc: 'worker threads for the operator passes (default 1)', group: 'Execution' },
+    { name: 'threads', type: 'int', min: 1, max: 256, doc: 'threads for the operator passes: rows of A split across workers (generated Gaussian problems; default 1)', group: 'Execution' },
     { name: 'diagnostics-every', type: 'int', min: 0, doc: 'record the spectral diagnostics (SVD-based) every K iterations (default 0: off)', group: 'Execution' },
   ];
 }
@@ -114,10 +116,7 @@ export function planRun(v: Record<string, OptValue>, built: BuiltProblem, defaul
     Object.assign(init, { ...defaultInit, ...init });
   }
   if (Object.keys(init).length) options.init = init;
-  let threadsNote: string | undefined;
-  const threads = (v.threads as number | undefined) ?? 1;
-  if (FEATURES.threads) options.threads = threads;
-  else if (v.threads !== undefined) threadsNote = 'threads: 1 (workers not available in this build)';
+  const threadsNote = built.notes.find((n) => n.startsWith('threads:'));
   const every = v['diagnostics-every'] as number | undefined;
   if (every) {
     if (!FEATURES.diagnosticsEvery) throw new UsageError('--diagnostics-every: the spectral diagnostics are not available in this build');
@@ -180,13 +179,19 @@ export async function solveCommand(argv: string[], io: CliIO): Promise<number> {
   if (v.out !== undefined) checkOutPath(v.out as string);
   if (v.save !== undefined) checkSavePath(v.save as string);
   const cwd = io.cwd ?? process.cwd();
-  const rt = await createRuntime();
-  const built = v.load !== undefined ? await loadProblemFile(rt, v.load as string, v, cwd) : generateFromFlags(rt, v);
+  const threads = (v.threads as number | undefined) ?? 1;
+  // Worker threads share the runtime's memory when the platform allows it (else each holds its own rows).
+  const rt = await createRuntime(threads > 1 && sharedMemorySupported() ? { shared: true } : {});
+  const built = v.load !== undefined ? await loadProblemFile(rt, v.load as string, v, cwd, threads) : await generateFromFlags(rt, v, threads);
   try {
     const plan = planRun(v, built);
+    const op = built.problem.op;
+    if (op instanceof ParallelDenseOperator) {
+      op.precision = plan.options.precision ?? 'mixed'; // the solver sets it only on the single-threaded operator
+      plan.threadsNote = `threads: ${op.threads} (${op.mode} memory)`;
+    }
     const mode: ProgressMode = v.quiet ? 'off' : v.progress && v.progress !== 'auto' ? (v.progress as ProgressMode) : autoMode(io.stdout);
     for (const n of built.notes) println(io.stderr, `note: ${n}`);
-    if (plan.threadsNote) println(io.stderr, `note: ${plan.threadsNote}`);
     const res = await runWithProgress(io, rt, built.problem, plan.options, mode);
     io.stdout.write(summaryTable(res, built, plan));
     const meta = { command: 'solve', argv, ...built.meta, init: plan.initLabel };
