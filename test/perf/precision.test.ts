@@ -1,0 +1,30 @@
+// The accuracy floor of each precision mode of the fused pass, measured: GD (k = r, noiseless, exact-rank) run long
+// past convergence; the floor is the smallest relative error ‖X − M*‖_F/‖M*‖_F reached. Numbers: docs/performance.md.
+import { describe, expect, it } from 'vitest';
+import { Runtime } from '../../src/runtime.js';
+import { createProblem } from '../../src/problems/generate.js';
+import { solveSync } from '../../src/solvers/solve.js';
+import type { Precision } from '../../src/operators/dense.js';
+
+const FLOOR: Record<Precision, [number, number]> = {
+  // [must reach at most, must not be better than] — the second bound shows the mode really is that precise/imprecise
+  f64: [1e-13, 0],
+  mixed: [1e-13, 0],
+  f32: [1e-5, 1e-9],
+};
+
+describe('precision modes: accuracy floor', () => {
+  const floors: Record<string, number> = {};
+  it.each(['f64', 'mixed', 'f32'] as Precision[])('%s', async (precision) => {
+    const rt = await Runtime.create();
+    const p = createProblem(rt, { n1: 20, n2: 20, r: 2, m: 1200, seed: 6 });
+    const res = solveSync(rt, p, { k: 2, maxIter: 600, tol: 0, precision, init: { alpha: 1e-2 } });
+    const e = res.record.relError!;
+    let best = Infinity; for (const v of e) best = Math.min(best, v);
+    floors[precision] = best;
+    console.log(`precision ${precision}: floor of the relative error ${best.toExponential(2)}, final relative residual ${res.record.relResidual.at(-1)!.toExponential(2)}`);
+    expect(best).toBeLessThan(FLOOR[precision][0]);
+    expect(best).toBeGreaterThanOrEqual(FLOOR[precision][1]);
+    p.dispose();
+  });
+});
