@@ -9,6 +9,7 @@ import { RecoveryWarnings } from '../diagnostics/recovery.js';
 import { SpectralDiagnostics } from '../diagnostics/spectral.js';
 import { OutOfMemoryError, StateError, ValidationError, formatBytes } from '../errors.js';
 import { DenseOperator, type Precision } from '../operators/dense.js';
+import { ParallelDenseOperator } from '../operators/parallel.js';
 import type { Problem } from '../problems/problem.js';
 import { getMethod, validateParams } from '../registry.js';
 import type { FactorModel, Gradient, StepContext, UpdateRule } from '../rules/types.js';
@@ -194,6 +195,7 @@ export class Solver {
       this.rule = made.rule; this.eta = made.eta; this.resolvedParams = made.params;
     }
     if (p.op instanceof DenseOperator) p.op.precision = this.precision;
+    else if (p.op instanceof ParallelDenseOperator) p.op.precision = this.precision;
     const F = rt.f64(n1 * k).set(init.F);
     const G = this.kind === 'asymmetric' ? rt.f64(n2 * k).set(init.G!) : F;
     this.model = { kind: this.kind, n1, n2, k, F, G };
