@@ -41,7 +41,8 @@ interface AnyWorker {
 /** Number of hardware threads (Node: availableParallelism; browsers: navigator.hardwareConcurrency). */
 export async function hardwareThreads(): Promise<number> {
   if (isNode()) {
-    const os = await import(/* @vite-ignore */ 'node:os');
+    const osSpec = 'node:os'; // non-literal: browser bundlers must not try to resolve a Node built-in (Node-only branch)
+    const os = (await import(/* @vite-ignore */ osSpec)) as typeof import('node:os');
     return Math.max(1, typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length);
   }
   const n = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
@@ -167,7 +168,8 @@ export class WorkerPool {
 /** Start one worker running WORKER_SOURCE; `ready` resolves on its first 'ready' message. */
 async function spawn(): Promise<{ worker: AnyWorker; ready: Promise<void>; exited: Promise<void> }> {
   if (isNode()) {
-    const wt = await import(/* @vite-ignore */ 'node:worker_threads');
+    const wtSpec = 'node:worker_threads'; // non-literal, as above
+    const wt = (await import(/* @vite-ignore */ wtSpec)) as typeof import('node:worker_threads');
     const w = new wt.Worker(WORKER_SOURCE, { eval: true, execArgv: [] }); // a CommonJS script whatever the parent's flags
     let readyOk!: () => void, readyFail!: (e: Error) => void;
     const ready = new Promise<void>((res, rej) => { readyOk = res; readyFail = rej; });
