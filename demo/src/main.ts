@@ -191,19 +191,18 @@ function fillMethods(i: WorkerInfo): void {
 
 function showMode(i: WorkerInfo): void {
   const isolated = window.crossOriginIsolated === true;
+  const threaded = isolated && i.sharedMemory && i.threadsAvailable;
   modeEl.dataset.isolated = String(isolated);
-  modeEl.dataset.threads = String(isolated && i.sharedMemory && i.threadsAvailable);
-  if (isolated && i.sharedMemory && i.threadsAvailable) {
-    modeEl.textContent = `Cross-origin isolated: threaded (up to ${i.hardwareConcurrency} threads on this machine).`;
-  } else if (isolated && i.sharedMemory) {
-    modeEl.textContent = 'Cross-origin isolated (SharedArrayBuffer available), but this build of matsense has no threaded backend: single-threaded.';
-  } else {
-    modeEl.textContent = 'Not cross-origin isolated (no COOP/COEP headers): single-threaded.';
-  }
+  modeEl.dataset.threads = String(threaded);
+  modeEl.textContent = threaded
+    ? `Cross-origin isolated: threaded — the operator's rows are split over up to ${i.hardwareConcurrency} threads (shared WebAssembly memory).`
+    : isolated
+      ? 'Cross-origin isolated, but this browser cannot share WebAssembly memory: single-threaded.'
+      : 'Not cross-origin isolated (no COOP/COEP headers, so no SharedArrayBuffer): single-threaded.';
   const threadsIn = form.elements.namedItem('threads') as HTMLInputElement;
-  const threaded = modeEl.dataset.threads === 'true';
   threadsIn.disabled = !threaded;
   if (!threaded) threadsIn.value = '1';
+  else if (!new URLSearchParams(location.search).has('threads')) threadsIn.value = String(Math.min(4, Math.max(1, i.hardwareConcurrency)));
 }
 
 // ---------------------------------------------------------------- page state
@@ -240,7 +239,8 @@ function finished(s: RunSummary): void {
   data.iter = s.record.iter; data.loss = s.record.loss;
   data.relError = s.record.relError ?? s.record.iter.map(() => NaN);
   data.imbalance = s.record.imbalance ?? s.record.iter.map(() => NaN);
-  if (s.sv) { data.svIter = s.sv.iter; data.sv = s.sv.values; }
+  // the library's spectral record when it is at least as dense as the live samples (short runs: keep the samples)
+  if (s.sv && s.sv.iter.length >= data.svIter.length) { data.svIter = s.sv.iter; data.sv = s.sv.values; }
   data.markers = s.markers;
   redraw();
   const fe = $<HTMLOutputElement>('#final-error');

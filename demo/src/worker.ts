@@ -4,9 +4,9 @@
  * an AbortSignal ({type: 'stop'}); the page also terminates the worker if a stop is not honoured quickly
  * (e.g. while a large problem is still being generated).
  */
-import * as matsense from '../../src/index.js';
 import {
   METHODS,
+  createProblemParallel,
   createProblem,
   createRuntime,
   sharedMemorySupported,
@@ -24,16 +24,13 @@ import type { FromWorker, LivePoints, PhaseMarker, RunParams, RunSummary, ToWork
 
 const post = (msg: FromWorker): void => (self as unknown as Worker).postMessage(msg);
 
-/** The threaded problem generator (operator rows split over worker threads), when this build of matsense has it. */
-type CreateProblemParallel = (rt: Runtime, o: ProblemOptions & { threads?: number; memory?: 'shared' | 'private' | 'auto' }) => Promise<Problem>;
-const createProblemParallel = (matsense as unknown as { createProblemParallel?: CreateProblemParallel }).createProblemParallel;
-
 /**
- * Whether runs can be threaded here: the library has the threaded backend and this worker may use shared memory
- * (a cross-origin-isolated page). The pool blocks in Atomics.wait, which is allowed in this worker.
+ * Whether runs can be threaded here: this worker may use shared memory (the page is cross-origin isolated). Threaded
+ * runs generate the operator with createProblemParallel over a shared-memory runtime: its rows are split over a pool
+ * of workers that the solver drives through an Atomics barrier (Atomics.wait is allowed in this worker).
  */
 function threadsAvailable(): boolean {
-  return typeof createProblemParallel === 'function' && sharedMemorySupported();
+  return sharedMemorySupported();
 }
 
 function emptyPoints(): LivePoints {
@@ -163,7 +160,7 @@ async function run(id: number, p: RunParams): Promise<void> {
     if (ctrl.signal.aborted) throw Object.assign(new Error('stopped before the run started'), { name: 'Stopped' });
     const po: ProblemOptions = { n1: p.n1, n2: p.n2, r: p.r, m: p.m, kappa: p.kappa, seed: p.seed };
     problem = useThreads
-      ? await createProblemParallel!(runtime, { ...po, threads: p.threads, memory: 'shared' })
+      ? await createProblemParallel(runtime, { ...po, threads: p.threads, memory: 'shared' })
       : createProblem(runtime, po);
     if (ctrl.signal.aborted) throw Object.assign(new Error('stopped before the run started'), { name: 'Stopped' });
     const sampler = new LiveSampler(p.maxIter);

@@ -18,6 +18,7 @@ describe.skipIf(SKIP_BROWSER)('demo page in Chromium', { timeout: 60_000 }, () =
   let server: ViteDevServer | undefined;
   let browser: Browser | undefined;
   let base = '';
+  let isolatedError = NaN;
 
   beforeAll(async () => {
     const port = await freePort();
@@ -57,17 +58,23 @@ describe.skipIf(SKIP_BROWSER)('demo page in Chromium', { timeout: 60_000 }, () =
     return Number(await page.$eval('#final-error', (el) => (el as HTMLElement).dataset.value));
   }
 
-  it('runs to convergence on a cross-origin-isolated page and says so', async () => {
+  it('runs threaded to convergence on a cross-origin-isolated page and says so', async () => {
     const { page, errors } = await open(`?${SMALL}&run=1`);
     try {
       expect(await waitState(page, ['done', 'error', 'stopped'])).toBe('done');
       expect(await page.evaluate(() => window.crossOriginIsolated)).toBe(true);
       expect(await page.$eval('#mode', (el) => (el as HTMLElement).dataset.isolated)).toBe('true');
-      expect(await page.textContent('#mode')).toMatch(/^Cross-origin isolated/);
+      expect(await page.$eval('#mode', (el) => (el as HTMLElement).dataset.threads)).toBe('true');
+      expect(await page.textContent('#mode')).toMatch(/^Cross-origin isolated: threaded/);
       expect(await page.textContent('#stop-reason')).toMatch(/^converged/);
+      // the default on an isolated page: min(4, hardware threads) — 2 or more wherever the machine has 2 cores
+      const threads = Number(await page.inputValue('input[name=threads]'));
+      expect(threads).toBe(await page.evaluate(() => Math.min(4, Math.max(1, navigator.hardwareConcurrency))));
+      expect(await page.textContent('#time')).toContain(`${threads} thread${threads === 1 ? '' : 's'}`);
       const err = await finalError(page);
       expect(err).toBeGreaterThan(0);
       expect(err).toBeLessThan(1e-5);
+      isolatedError = err;
       // the three live plots were drawn (SVG from the shared Vega-Lite specs)
       expect(await page.locator('#plots svg.marks').count()).toBe(3);
       mkdirSync(ARTIFACTS, { recursive: true });
@@ -86,9 +93,12 @@ describe.skipIf(SKIP_BROWSER)('demo page in Chromium', { timeout: 60_000 }, () =
       expect(await page.$eval('#mode', (el) => (el as HTMLElement).dataset.threads)).toBe('false');
       expect(await page.textContent('#mode')).toMatch(/^Not cross-origin isolated.*single-threaded/);
       expect(await page.textContent('#time')).toMatch(/1 thread\b/);
+      expect(await page.isDisabled('input[name=threads]')).toBe(true);
       const err = await finalError(page);
       expect(err).toBeGreaterThan(0);
       expect(err).toBeLessThan(1e-5);
+      // same seed, same operator bits: the threaded and the single-threaded run agree (up to summation order)
+      expect(Math.abs(err - isolatedError) / err).toBeLessThan(1e-3);
       expect(errors).toEqual([]);
     } finally {
       await page.close();
