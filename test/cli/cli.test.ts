@@ -168,6 +168,8 @@ describe('matsense solve', () => {
     [['--model', 'symmetric'], 2, /symmetric model X Xᵀ needs a square problem|symmetric/],
     [['--load', 'nope.npz'], 1, /no such file: .*nope\.npz/],
     [['extra'], 2, /unexpected argument 'extra'/],
+    [['--out', 'no/such/dir/run.json'], 2, /--out no\/such\/dir\/run.json: the directory .* does not exist/],
+    [['--eta', '50', '--iters', '100'], 1, /^matsense: the run diverged: the loss grew to/],
   ])('usage error %j → exit %i', async (extra, code, msg) => {
     const r = await cli(['solve', ...(extra[0] === '--n1' || extra[0] === '--load' ? extra : ['--n1', '8', '--n2', '6', '--r', '2', '--m', '100', '--iters', '5', ...extra]), '--quiet']);
     expect(r.code).toBe(code);

@@ -2,7 +2,8 @@
  * `matsense solve`: generate (or `--load`) a problem, run a registered method on it with a progress display,
  * print a summary table, and write the record (`--out`) and the factors (`--save`).
  */
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { getMethod } from '../../registry.js';
 import { createRuntime, type Runtime } from '../../runtime.js';
 import { sharedMemorySupported } from '../../kernels/load.js';
@@ -179,6 +180,12 @@ export async function solveCommand(argv: string[], io: CliIO): Promise<number> {
   if (v.out !== undefined) checkOutPath(v.out as string);
   if (v.save !== undefined) checkSavePath(v.save as string);
   const cwd = io.cwd ?? process.cwd();
+  // Fail before a long run, not after it.
+  for (const flag of ['out', 'save'] as const) {
+    if (v[flag] === undefined) continue;
+    const dir = dirname(resolve(cwd, v[flag] as string));
+    if (!existsSync(dir)) throw new UsageError(`--${flag} ${v[flag]}: the directory ${dir} does not exist`, 'solve');
+  }
   const threads = (v.threads as number | undefined) ?? 1;
   // Worker threads share the runtime's memory when the platform allows it (else each holds its own rows).
   const rt = await createRuntime(threads > 1 && sharedMemorySupported() ? { shared: true } : {});
@@ -203,7 +210,11 @@ export async function solveCommand(argv: string[], io: CliIO): Promise<number> {
       await saveRunNpz(resolve(cwd, v.save as string), res);
       println(io.stdout, `  wrote ${v.save}`);
     }
-    return res.stopReason === 'diverged' ? 1 : 0;
+    if (res.stopReason === 'diverged') {
+      println(io.stderr, `matsense: the run diverged: ${res.message}`);
+      return 1;
+    }
+    return 0;
   } finally {
     built.problem.dispose();
   }
