@@ -54,9 +54,11 @@ console.log(`\nGD iteration, n1 = n2 = ${n1}, r = ${r}, k = ${k}, m = ${m} (oper
 console.log(`Node ${process.version} vs Chromium ${browserRes.version} (cross-origin isolated: ${browserRes.crossOriginIsolated}), ${cpus().length} cores, same code: bench/browser/gd-iteration-core.js`);
 console.log('| case | Node ms | Chromium ms | Chromium / Node | Node GB/s | Chromium GB/s |');
 console.log('|---|---:|---:|---:|---:|---:|');
-const rows = nodeRes.rows.map((nr) => {
-  const br = browserRes.rows.find((x) => x.name === nr.name);
-  console.log(`| ${nr.name} | ${fmt(nr.ms)} | ${fmt(br?.ms)} | ${fmt(br ? br.ms / nr.ms : null)} | ${fmt(nr.gbs, 1)} | ${fmt(br?.gbs, 1)} |`);
+const names = [...new Set([...nodeRes.rows, ...browserRes.rows].map((x) => x.name))];
+const rows = names.map((name) => {
+  const nr = nodeRes.rows.find((x) => x.name === name) ?? { name, ms: null, gbs: null };
+  const br = browserRes.rows.find((x) => x.name === name);
+  console.log(`| ${name} | ${fmt(nr.ms)} | ${fmt(br?.ms)} | ${fmt(br && nr.ms ? br.ms / nr.ms : null)} | ${fmt(nr.gbs, 1)} | ${fmt(br?.gbs, 1)} |`);
   return { name: nr.name, nodeMs: nr.ms, chromiumMs: br?.ms ?? null, nodeGBs: nr.gbs, chromiumGBs: br?.gbs ?? null };
 });
 console.log(`problem generation: Node ${fmt(nodeRes.generateMs, 0)} ms, Chromium ${fmt(browserRes.generateMs, 0)} ms`);

@@ -2,7 +2,9 @@
 // exactly as bench/gd-iteration.mjs measures it (same cases, same correctness check against the plain-TypeScript
 // twin, tinybench in rotated rounds keeping each task's best median), but environment-neutral: matsense and
 // tinybench are passed in, so the very same function runs in Node and in Chromium (bench/browser.mjs runs both).
-// The numpy columns of the Node suite are left out here: a page cannot start python.
+// The numpy columns of the Node suite are left out here: a page cannot start python. Added here: the same iteration
+// with the operator's rows split over min(4, hardware) threads in shared memory, where the environment allows it
+// (Node; a cross-origin-isolated page).
 
 export const SIZES = { n1: 100, n2: 100, r: 5, k: 20, m: 5000 };
 
@@ -89,6 +91,24 @@ export async function runGdIteration({ matsense, Bench, quick = false }) {
     solvers[precision] = s;
     tasks[`matsense ${precision}`] = () => { if (!s.step()) throw new Error('solver stopped'); };
   }
+  // threaded: the operator's rows split over a pool (shared memory), where this environment allows it
+  let threaded = null;
+  const T = Math.min(4, await matsense.hardwareThreads());
+  if (T > 1 && matsense.sharedMemorySupported()) {
+    const rtS = await createRuntime({ shared: true });
+    const pS = await matsense.createProblemParallel(rtS, { n1, n2, r, m, seed: 1, threads: T, memory: 'shared' });
+    // same answer as the single-threaded f64 step (same operator bits; the row sums may be added in another order)
+    const c1 = createSolver(rtS, pS, { k, init: { alpha: 1e-2 }, maxIter: 1, tol: 0, precision: 'f64', eta: 0.3 }).setup();
+    c1.step(); c1.step();
+    const rS = c1.finalize();
+    c1.dispose();
+    let d = 0; for (let i = 0; i < rS.F.length; i++) d = Math.max(d, Math.abs(rS.F[i] - res.F[i]));
+    if (d > 1e-10) throw new Error(`the threaded step disagrees with the single-threaded one (max |ΔF| = ${d})`);
+    const s = createSolver(rtS, pS, { k, init: { alpha: 1e-3 }, maxIter: 1e5, tol: 0, precision: 'mixed' }).setup();
+    solvers.threaded = s;
+    tasks[`matsense mixed, ${T} threads`] = () => { if (!s.step()) throw new Error('solver stopped'); };
+    threaded = { threads: T, problem: pS };
+  }
   const { stream_sum_f32 } = rt.kernels;
   tasks['wasm streaming read'] = () => { if (!Number.isFinite(stream_sum_f32(p.op.A.ptr, m * N))) throw new Error('stream sum not finite'); };
   const t = await timeRounds(Bench, tasks, { rounds: quick ? 1 : 3, time: quick ? 400 : 1000, iterations: quick ? 5 : 15 });
@@ -100,6 +120,7 @@ export async function runGdIteration({ matsense, Bench, quick = false }) {
     name, ms: v.medianMs, minMs: v.minMs, samples: v.samples, gbs: opBytes / (v.medianMs * 1e6),
     vsStream: v.medianMs / streamMs, speedupVsJs: jsMs / v.medianMs,
   }));
+  threaded?.problem.dispose();
   p.dispose();
-  return { sizes: S, operatorBytes: opBytes, generateMs: genMs, rows };
+  return { sizes: S, operatorBytes: opBytes, generateMs: genMs, threads: threaded?.threads ?? 1, rows };
 }
