@@ -6,14 +6,17 @@ import { hsum2, madd2, loadF32x2AsF64 } from "./inline/simd";
 /**
  * G[i, j] += Σ_q A[q, i] A[q, j] for rows i in [i0, i1) and columns j ≥ 8·⌊i/8⌋ (the upper triangle plus a few
  * entries below the diagonal, which symmetrize_upper_f64 overwrites), over the m rows of A (f32, m × N row-major).
- * f64 accumulation. Rows of A are taken in chunks of ~192 KiB so a chunk stays in L2 while every 4 × 8 register
- * tile of G passes over it. i0 must be a multiple of 8; i1 a multiple of 8 or N. Threads split [0, N) by i-ranges.
+ * f64 accumulation. Rows of A are taken in chunks of 64–512 rows (≤ 8 MiB) so a chunk stays in cache while every
+ * 4 × 8 register tile of G passes over it, and G is read and written once per chunk. i0 must be a multiple of 8; i1 a multiple of 8 or N. Threads split [0, N) by i-ranges.
  * @returns G
  */
 export function gram_upper_f32_f64(G: usize, A: usize, m: i32, N: i32, i0: i32, i1: i32): usize {
   const rowBytes = <usize>N << 2, gRow = <usize>N << 3;
-  let chunk = <i32>(196608 / (<i32>rowBytes));
-  if (chunk < 4) chunk = 4;
+  // rows per chunk: many, so that G (read and written once per chunk) is amortized; few enough that the chunk stays
+  // in the last-level cache while every register tile of G passes over it
+  let chunk = <i32>(8388608 / (<i32>rowBytes));
+  if (chunk > 512) chunk = 512;
+  if (chunk < 64) chunk = 64;
   const N8 = N & ~7;
   for (let q0 = 0; q0 < m; q0 += chunk) {
     const qn = min(chunk, m - q0);

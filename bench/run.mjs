@@ -12,6 +12,11 @@ const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf
 /** Suites, in order. Each module exports `run({ quick })`. */
 const SUITES = [
   ['gd-iteration', './gd-iteration.mjs'],
+  // issue 4 (performance): workers, batched runs, Gram mode, the AGN-paper configuration
+  ['threads', './threads.mjs'],
+  ['batch', './batch.mjs'],
+  ['gram', './gram.mjs'],
+  ['agn-paper', './agn-paper.mjs'],
 ];
 
 const t0 = performance.now();
