@@ -1,7 +1,8 @@
 /**
  * matsense without a bundler: a plain `<script type="module">` page (and a plain module worker) import the built
  * package from `/dist/index.js`, served as static files, and solve a small problem. The kernels are found by
- * `new URL('../../build/matsense.wasm', import.meta.url)` and fetched as `application/wasm`.
+ * `new URL('../../build/matsense.wasm', import.meta.url)` and fetched as `application/wasm`. On a cross-origin-isolated
+ * page, docs/browser.md's threads recipe (createProblemParallel over a shared runtime, in a module worker) runs too.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -40,20 +41,43 @@ const WORKER = `
   run().then((r) => postMessage(r), (e) => postMessage({ error: String(e && e.stack || e) }));
 `;
 
+/** docs/browser.md's threads recipe, as a module worker of a cross-origin-isolated page. */
+const THREADED_WORKER = `
+  import { createProblemParallel, createRuntime, sharedMemorySupported, solve } from '/dist/index.js';
+  try {
+    const rt = await createRuntime({ shared: true });
+    const problem = await createProblemParallel(rt, { n1: 20, n2: 20, r: 2, m: 300, kappa: 2, seed: 1, threads: 2, memory: 'shared' });
+    const res = await solve(rt, problem, { k: 2, init: { alpha: 1e-3 }, maxIter: 3000, tol: 1e-7 });
+    problem.dispose();
+    postMessage({ stopReason: res.stopReason, relError: res.record.relError.at(-1), sharedMemory: sharedMemorySupported() });
+  } catch (e) { postMessage({ error: String(e && e.stack || e) }); }
+`;
+
+const THREADED_PAGE = `<!doctype html>
+<meta charset="utf-8"><title>matsense, threads without a bundler</title>
+<script type="module">
+  const w = new Worker('/threaded-worker.js', { type: 'module' });
+  w.onmessage = (ev) => { window.__result = { ...ev.data, isolated: crossOriginIsolated }; w.terminate(); };
+  w.onerror = (ev) => { window.__result = { error: ev.message || 'worker failed to load' }; };
+</script>`;
+
 describe.skipIf(SKIP_BROWSER)('plain <script type="module"> page, no bundler', { timeout: 60_000 }, () => {
   let server: StaticServer | undefined;
+  let isolated: StaticServer | undefined;
   let browser: Browser | undefined;
 
   beforeAll(async () => {
     if (!existsSync(join(REPO_ROOT, 'build/matsense.wasm'))) execFileSync('npm', ['run', 'build:wasm'], { cwd: REPO_ROOT, stdio: 'inherit' });
     if (!existsSync(join(REPO_ROOT, 'dist/index.js'))) execFileSync('npm', ['run', 'build:ts'], { cwd: REPO_ROOT, stdio: 'inherit' });
     server = await serveStatic(REPO_ROOT, { pages: { '/plain.html': PAGE, '/plain-solve.js': SOLVE, '/plain-worker.js': WORKER } });
+    isolated = await serveStatic(REPO_ROOT, { isolate: true, pages: { '/threaded.html': THREADED_PAGE, '/threaded-worker.js': THREADED_WORKER } });
     browser = await launchChromium();
   });
 
   afterAll(async () => {
     await browser?.close();
     await server?.close();
+    await isolated?.close();
   });
 
   it('imports /dist/index.js, loads the wasm and converges, on the page and in a module worker', async () => {
@@ -77,6 +101,22 @@ describe.skipIf(SKIP_BROWSER)('plain <script type="module"> page, no bundler', {
       expect(wasm.length).toBeGreaterThan(0);
       expect(wasm.every((w) => w === '200 application/wasm')).toBe(true);
       expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('runs threaded (shared memory, 2 workers) in a module worker of a cross-origin-isolated page', async () => {
+    const page = await browser!.newPage();
+    try {
+      await page.goto(`${isolated!.url}/threaded.html`);
+      await page.waitForFunction(() => (window as any).__result, null, { timeout: 30_000 });
+      const r = await page.evaluate(() => (window as any).__result);
+      expect(r.error).toBeUndefined();
+      expect(r.isolated).toBe(true);
+      expect(r.sharedMemory).toBe(true);
+      expect(r.stopReason).toBe('converged');
+      expect(r.relError).toBeLessThan(1e-5);
     } finally {
       await page.close();
     }
