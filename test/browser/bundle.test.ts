@@ -74,7 +74,7 @@ describe.skipIf(SKIP_BROWSER)('production build of the demo', { timeout: 60_000 
       warnOnce(msg: string) { warnings.push(msg); },
       error(msg: string) { warnings.push(msg); },
     };
-    await build({ configFile, logLevel: 'warn', customLogger: logger, build: { outDir, emptyOutDir: true } });
+    await build({ configFile, logLevel: 'warn', customLogger: logger, build: { outDir, emptyOutDir: true, minify: false, reportCompressedSize: false } });
     const port = await freePort();
     server = await preview({ configFile, logLevel: 'error', build: { outDir }, preview: { host: '127.0.0.1', port, strictPort: true } });
   });
