@@ -4,7 +4,7 @@
 // gives it full-resolution timers. `--serve` only serves the page for a manual look in a desktop browser.
 // Needs `npm run build` and /usr/bin/chromium (or MATSENSE_CHROMIUM).
 import { existsSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Bench } from 'tinybench';
 import { CHROMIUM_ARGS, serveStatic } from './browser/static-server.mjs';
@@ -18,6 +18,7 @@ if (!existsSync(new URL('../dist/index.js', import.meta.url)) || !existsSync(new
   process.exit(1);
 }
 
+const loadBefore = loadavg()[0];
 const server = await serveStatic(root, { isolate: true });
 const pageUrl = `${server.url}/bench/browser/gd-iteration.html${quick ? '?quick=1' : ''}`;
 if (process.argv.includes('--serve')) {
@@ -52,6 +53,7 @@ const fmt = (v, d = 2) => (v === undefined || v === null || Number.isNaN(v) ? 'â
 const { n1, n2, r, k, m } = SIZES;
 console.log(`\nGD iteration, n1 = n2 = ${n1}, r = ${r}, k = ${k}, m = ${m} (operator ${(nodeRes.operatorBytes / 1e6).toFixed(0)} MB f32), median ms per iteration`);
 console.log(`Node ${process.version} vs Chromium ${browserRes.version} (cross-origin isolated: ${browserRes.crossOriginIsolated}), ${cpus().length} cores, same code: bench/browser/gd-iteration-core.js`);
+console.log(`1-min load average: ${loadBefore.toFixed(2)} before, ${loadavg()[0].toFixed(2)} after (the machine's other work slows both columns)`);
 console.log('| case | Node ms | Chromium ms | Chromium / Node | Node GB/s | Chromium GB/s |');
 console.log('|---|---:|---:|---:|---:|---:|');
 const names = [...new Set([...nodeRes.rows, ...browserRes.rows].map((x) => x.name))];
@@ -65,7 +67,7 @@ console.log(`problem generation: Node ${fmt(nodeRes.generateMs, 0)} ms, Chromium
 const out = new URL('./results-browser.json', import.meta.url);
 writeFileSync(out, JSON.stringify({
   date: new Date().toISOString(), quick, sizes: SIZES, operatorBytes: nodeRes.operatorBytes,
-  machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown' },
+  machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', loadAverage1mBefore: loadBefore, loadAverage1mAfter: loadavg()[0] },
   node: { version: process.version, generateMs: nodeRes.generateMs, rows: nodeRes.rows },
   chromium: { version: browserRes.version, userAgent: browserRes.userAgent, crossOriginIsolated: browserRes.crossOriginIsolated, generateMs: browserRes.generateMs, rows: browserRes.rows },
   sideBySide: rows,
