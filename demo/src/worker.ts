@@ -164,8 +164,7 @@ async function run(id: number, p: RunParams): Promise<void> {
       : createProblem(runtime, po);
     if (ctrl.signal.aborted) throw Object.assign(new Error('stopped before the run started'), { name: 'Stopped' });
     const sampler = new LiveSampler(p.maxIter);
-    // `diagnosticsEvery`: spectral diagnostics and phase estimates (the page falls back to its own samples without them)
-    const opts: SolveOptions & { diagnosticsEvery?: number } = {
+    const opts: SolveOptions = {
       k: p.k,
       method: p.method,
       ...(p.eta !== undefined ? { eta: p.eta } : {}),
@@ -173,6 +172,7 @@ async function run(id: number, p: RunParams): Promise<void> {
       maxIter: p.maxIter,
       tol: p.tol,
       callbacks: [sampler],
+      // spectral diagnostics (singular values of F Gᵀ, phase estimates) at ≤ ~300 samples per run
       diagnosticsEvery: Math.max(1, Math.floor(p.maxIter / 300)),
       signal: ctrl.signal,
       progressEveryMs: 100,
