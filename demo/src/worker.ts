@@ -18,6 +18,7 @@ import {
   type RunResult,
   type Runtime,
   type SolveOptions,
+  type SpectralRecord,
 } from '../../src/index.js';
 import { thinSvdOfProduct } from '../../src/linalg/index.js';
 import type { FromWorker, LivePoints, PhaseMarker, RunParams, RunSummary, ToWorker } from './protocol.js';
@@ -102,26 +103,19 @@ function imbalance(F: Float64Array, G: Float64Array, n1: number, n2: number, k: 
   return Math.sqrt(s);
 }
 
-/** The part of the library's spectral diagnostics (`result.diagnostics.spectral`, with `diagnosticsEvery`) shown here. */
-interface SpectralLike {
-  iter?: number[];
-  svProduct?: ArrayLike<number>[];
-  phases?: { alignmentEnd?: number; saddleEscapeEnd?: number; notes?: string[] };
-}
-
 /** Phase boundaries (from the spectral diagnostics, when the library recorded them) and run events, as plot markers. */
 function markersOf(result: RunResult): PhaseMarker[] {
   const out: PhaseMarker[] = [];
-  const ph = (result.diagnostics.spectral as SpectralLike | undefined)?.phases;
-  if (typeof ph?.alignmentEnd === 'number') out.push({ iter: ph.alignmentEnd, label: 'alignment ends' });
-  if (typeof ph?.saddleEscapeEnd === 'number') out.push({ iter: ph.saddleEscapeEnd, label: 'saddle escaped: refinement' });
+  const ph = (result.diagnostics.spectral as SpectralRecord | undefined)?.phases;
+  if (ph?.alignmentEnd !== undefined) out.push({ iter: ph.alignmentEnd, label: 'alignment ends' });
+  if (ph?.saddleEscapeEnd !== undefined) out.push({ iter: ph.saddleEscapeEnd, label: 'saddle escaped: refinement' });
   for (const e of result.events) out.push({ iter: e.iter, label: e.kind });
   return out;
 }
 
 /** Singular-value trajectories of F Gᵀ from the library's spectral diagnostics, if it recorded them. */
 function spectralSv(result: RunResult): { iter: number[]; values: number[][] } | undefined {
-  const sp = result.diagnostics.spectral as SpectralLike | undefined;
+  const sp = result.diagnostics.spectral as SpectralRecord | undefined;
   if (!sp?.iter || !Array.isArray(sp.svProduct) || sp.svProduct.length !== sp.iter.length) return undefined;
   return { iter: Array.from(sp.iter), values: sp.svProduct.map((v) => Array.from(v)) };
 }
