@@ -51,6 +51,7 @@ export const incremental: Experiment = {
     const extraMax = (o: typeof main) => Math.max(...o.track.svProduct.map((s) => (s.length > r ? s[r]! : 0)));
     const imb = (o: typeof main) => o.res.record.imbalance!;
     const imbMax = (o: typeof main) => Math.max(...imb(o));
+    ctx.log('');
     ctx.log(gridTable(['α', 'η', 'max σ_{r+1}(F Gᵀ)', '‖FᵀF − GᵀG‖ at init', 'max along the run', 'max / α²', 'final rel. error'],
       out.map((o) => [fmt(o.alpha), fmt(o.res.eta), fmt(extraMax(o)), fmt(imb(o)[0]), fmt(imbMax(o)), fmt(imbMax(o) / o.alpha ** 2), fmt(o.res.record.relError!.at(-1))])));
     const ph = main.track.phases;
