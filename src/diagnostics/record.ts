@@ -32,6 +32,7 @@ export interface RunRecord {
 export class CheapMetrics implements Callback {
   private n = 0;
   private cap = 0;
+  private maxLen = 0;
   private arrays!: Required<RunRecord>;
   private hasErr = false;
   private hasTest = false;
@@ -43,7 +44,10 @@ export class CheapMetrics implements Callback {
 
   onSetup(s: { rt: Runtime; problem: Problem; model: FactorModel; maxIter: number }): void {
     this.rt = s.rt;
-    this.cap = s.maxIter + 1;
+    // Start small and double as needed: maxIter may be huge (a run meant to be stopped by tol or abort), and
+    // preallocating maxIter + 1 entries would reserve gigabytes. Growth is amortized O(1), JS-side only.
+    this.cap = Math.min(s.maxIter + 1, 4096);
+    this.maxLen = s.maxIter + 1;
     this.n = 0;
     const f = () => new Float64Array(this.cap);
     this.arrays = { iter: new Int32Array(this.cap), loss: f(), relResidual: f(), relError: f(), testError: f(), gradNorm: f(), imbalance: f(), timeMs: f() };
@@ -55,6 +59,7 @@ export class CheapMetrics implements Callback {
   }
 
   onIterate(s: IterateState): void {
+    if (this.n === this.cap) this.grow();
     const K = s.rt.kernels, t = this.n++;
     const a = this.arrays;
     a.iter[t] = s.iter;
@@ -77,6 +82,17 @@ export class CheapMetrics implements Callback {
       K.gemm_tn_f64(this.gramF!.ptr, model.F.ptr, model.F.ptr, k, k, model.n1);
       K.gemm_tn_f64(this.gramG!.ptr, model.G.ptr, model.G.ptr, k, k, model.n2);
       a.imbalance[t] = Math.sqrt(K.sqdist_f64(this.gramF!.ptr, this.gramG!.ptr, k * k));
+    }
+  }
+
+  private grow(): void {
+    this.cap = Math.min(this.cap * 2, this.maxLen);
+    const a = this.arrays as unknown as Record<string, Float64Array | Int32Array>;
+    for (const key of Object.keys(a)) {
+      const old = a[key];
+      const next = old instanceof Int32Array ? new Int32Array(this.cap) : new Float64Array(this.cap);
+      next.set(old);
+      a[key] = next;
     }
   }
 

@@ -272,3 +272,15 @@ describe('async iteration', () => {
     s.dispose();
   });
 });
+
+describe('record growth', () => {
+  it('a huge maxIter does not preallocate the record; it grows as iterations happen', () => {
+    const res = solveSync(rt, p, { k: 2, maxIter: 1e12, tol: 1e-9, init: { alpha: 1e-4 } });
+    expect(res.stopReason).toBe('converged');
+    expect(res.record.loss.length).toBe(res.iterations + 1);
+    const long = solveSync(rt, p, { k: 2, maxIter: 5000, tol: 0 });
+    expect(long.record.relResidual.length).toBe(5001);
+    expect(long.record.iter[5000]).toBe(5000);
+    expect(long.record.loss.every(Number.isFinite)).toBe(true);
+  });
+});
