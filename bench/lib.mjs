@@ -3,6 +3,8 @@ import { Bench } from 'tinybench';
 import { spawnSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 
 /** Run tasks with tinybench; returns { name: { medianMs, meanMs, samples } }. */
 export async function time(tasks, { time = 1500, iterations = 10, warmupIterations = 2 } = {}) {
@@ -35,13 +37,27 @@ export async function timeRounds(tasks, { rounds = 3, ...opts } = {}) {
 
 /** python3 with numpy, or null (the numpy columns are then skipped, saying so). */
 export function numpyVersion() {
+  freeMemory();
   const r = spawnSync('python3', ['-c', 'import numpy; print(numpy.__version__)'], { encoding: 'utf8' });
   if (r.error) console.warn(`bench: could not start python3 (${r.error.message})`);
   return r.status === 0 ? r.stdout.trim() : null;
 }
 
+/**
+ * Collect garbage now (node's gc exposed at run time): the wasm memories of earlier suites are otherwise still
+ * mapped, and forking python from a process holding several GB fails with ENOMEM under heuristic overcommit.
+ */
+export function freeMemory() {
+  try {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc');
+    gc(); gc();
+  } catch { /* best effort */ }
+}
+
 /** Run a python script of bench/ and parse its last JSON line. */
 export function runPython(script, args = []) {
+  freeMemory();
   const r = spawnSync('python3', [new URL(script, import.meta.url).pathname, ...args.map(String)], { encoding: 'utf8', env: { ...process.env, PYTHONWARNINGS: 'ignore' } });
   if (r.status !== 0) throw new Error(`${script} failed: ${r.error?.message ?? r.stderr}`);
   const lines = r.stdout.trim().split('\n');

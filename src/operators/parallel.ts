@@ -187,14 +187,12 @@ export class ParallelDenseOperator extends MeasurementOperator {
 
   protected _apply(X: Vec, out: Vec): void {
     if (this.mode === 'private') {
-      const xg = this.xchg!, N = this.N, m = this.m, offR = this.maxBatch * N + m + 0;
+      // exchange layout for one vector (B = 1): x at 0, b at N, r at N + m, then the workers' S_t
+      const xg = this.xchg!, N = this.N, m = this.m;
       xg.set(X, 0);
       this.setCommon();
-      // R of batch slot 0 lives at offR (B = 1 layout: offB = N, offR = N + m) — use the B = 1 layout
       this.pool!.run(OP.P_APPLY);
-      const r0 = N + m;
-      out.set(xg.subarray(r0, r0 + m));
-      void offR;
+      out.set(xg.subarray(N + m, N + 2 * m));
       return;
     }
     const K = this.rt.kernels, x = this.inMemory(X, 'x', this.N), o = this.inMemory(out, 'r', this.m);
