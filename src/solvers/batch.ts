@@ -145,8 +145,10 @@ export class BatchSolver {
     const t0 = performance.now();
     for (const spec of this.opts.trajectories) {
       const k = spec.k ?? this.opts.k!;
-      const init = resolveInit(rt, { ...(this.opts.init ?? {}), ...(spec.init ?? {}) }, this.kind, p, k);
       const method = getMethod(spec.method ?? this.opts.method ?? 'gd');
+      // as in a single run: a given init replaces the method's default init (e.g. scaledgd's spectral init)
+      const given = this.opts.init || spec.init ? { ...(this.opts.init ?? {}), ...(spec.init ?? {}) } : undefined;
+      const init = resolveInit(rt, given ?? method.defaultInit ?? {}, this.kind, p, k);
       const made = method.create(validateParams(method, this.paramsOf(spec)), { problem: p, kind: this.kind, k, sigma1Hat });
       const F = rt.f64(n1 * k).set(init.F);
       const G = this.kind === 'asymmetric' ? rt.f64(n2 * k).set(init.G!) : F;

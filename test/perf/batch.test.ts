@@ -53,6 +53,20 @@ describe('batched trajectories', () => {
     }
   });
 
+  it("a trajectory without an init takes its method's default init, as a single run does (scaledgd: spectral)", async () => {
+    const rt = await Runtime.create();
+    const p = createProblem(rt, po);
+    const common = { k: 2, maxIter: 30, tol: 0 };
+    const [b] = solveBatch(rt, p, { ...common, trajectories: [{ method: 'scaledgd' }] });
+    const single = solveSync(rt, p, { ...common, method: 'scaledgd' });
+    expect(relDiff(b.estimate, single.estimate)).toBeLessThan(1e-10);
+    // a spectral start is already close: the first recorded error is far below that of a small random start
+    expect(b.record.relError![0]).toBeLessThan(0.9);
+    const [given] = solveBatch(rt, p, { ...common, trajectories: [{ method: 'scaledgd', init: { alpha: 1e-3 } }] });
+    expect(given.record.relError![0]).toBeGreaterThan(0.99);
+    p.dispose();
+  });
+
   it('one pass per step serves every running trajectory; stopped ones leave the batch', async () => {
     const rt = await Runtime.create();
     const p = createProblem(rt, po);
