@@ -1,9 +1,10 @@
 // One GD iteration at n1 = n2 = 100, r = 5, k = 20, m = 5000 (dense Gaussian operator, 200 MB of f32):
 // matsense (each precision mode) vs a plain-TypeScript twin vs numpy float64/float32 doing the same work,
-// plus the machine's streaming read bandwidth over a buffer of the operator's size, measured in wasm.
+// plus the machine's streaming read bandwidth over a buffer of the operator's size, measured in wasm; and the same
+// iteration and read with the operator's rows split over all hardware threads (shared memory).
 // Every timed matsense run is checked against the plain-JS twin's answer before timing.
-import { createRuntime, createProblem, createSolver } from '../dist/index.js';
-import { time, timeRounds, numpyVersion, runPython, saveResults, fmt } from './lib.mjs';
+import { createRuntime, createProblem, createProblemParallel, createSolver, resolveThreads } from '../dist/index.js';
+import { time, timeRounds, numpyVersion, runPython, saveResults, fmt, parallelStreamMs } from './lib.mjs';
 
 const n1 = 100, n2 = 100, r = 5, k = 20, m = 5000, N = n1 * n2;
 const opBytes = m * N * 4;
@@ -72,6 +73,27 @@ export async function run({ quick = false } = {}) {
   for (const s of Object.values(solvers)) s.dispose();
   const streamMs = t['wasm streaming read'].medianMs;
   const jsMs = js['plain TypeScript'].medianMs;
+  p.dispose();
+
+  // the same iteration with the rows split over all hardware threads (shared memory), checked against one thread
+  const auto = await resolveThreads('auto');
+  if (auto > 1) {
+    const rtP = await createRuntime({ shared: true });
+    const pP = await createProblemParallel(rtP, { n1, n2, r, m, seed: 1, threads: 'auto' });
+    const chk = createSolver(rtP, pP, { k, init: { alpha: 1e-2 }, maxIter: 1, tol: 0, precision: 'f64', eta: 0.3 }).run();
+    let d = 0; for (let i = 0; i < n1 * k; i++) d = Math.max(d, Math.abs(chk.F[i] - res.F[i]));
+    if (d > 1e-12) throw new Error(`threaded step differs from the single-thread step by ${d}`);
+    const threaded = {}, ptasks = {};
+    for (const precision of ['mixed', 'f32']) {
+      const s = createSolver(rtP, pP, { k, init: { alpha: 1e-3 }, maxIter: 1e9, tol: 0, precision }).setup();
+      threaded[precision] = s;
+      ptasks[`matsense ${precision}, ${auto} threads`] = () => { if (!s.step()) throw new Error('solver stopped'); };
+    }
+    Object.assign(t, await timeRounds(ptasks, { rounds: quick ? 1 : 3, time: quick ? 400 : 1000, iterations: quick ? 5 : 15 }));
+    t[`wasm streaming read, ${auto} threads`] = { medianMs: await parallelStreamMs(rtP, pP.op, { time: quick ? 400 : 1000, iterations: quick ? 5 : 15 }) };
+    for (const s of Object.values(threaded)) s.dispose();
+    pP.dispose(); await pP.op.close();
+  }
 
   for (const [name, v] of Object.entries({ ...t, ...js })) {
     rows.push({
@@ -93,7 +115,6 @@ export async function run({ quick = false } = {}) {
   }
   console.log('(numpy rows: GB/s counts the bytes numpy streams — A is read twice, in its own dtype)');
   saveResults('gdIteration', { sizes: { n1, n2, r, k, m, operatorBytes: opBytes }, generateMs: genMs, plainJsFirstIterationMs: jsOnceMs, numpy, rows });
-  p.dispose();
   return rows;
 }
 

@@ -5,6 +5,7 @@ import { cpus, totalmem } from 'node:os';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import v8 from 'node:v8';
 import vm from 'node:vm';
+import { OP } from '../dist/workers/source.js';
 
 /** Run tasks with tinybench; returns { name: { medianMs, meanMs, samples } }. */
 export async function time(tasks, { time = 1500, iterations = 10, warmupIterations = 2 } = {}) {
@@ -81,3 +82,18 @@ export function saveResults(suite, data) {
 }
 
 export const fmt = (v, d = 2) => (v === undefined || v === null || Number.isNaN(v) ? '—' : Number(v).toFixed(d));
+
+/**
+ * One read of the operator's bytes split over the pool's threads the way the fused pass splits them (each thread
+ * sums its own row block): the memory-bandwidth bound of a threaded GD iteration.
+ */
+export async function parallelStreamMs(rt, op, tOpts) {
+  const K = rt.kernels, N = op.N, rowBytes = N * 4, A = op.A.ptr;
+  const call = (t) => { const [r0, r1] = op.blocks[t]; return [A + r0 * rowBytes, (r1 - r0) * N]; };
+  const read = () => {
+    for (let t = 1; t < op.threads; t++) op.pool.setCall(t - 1, 'stream_sum_f32', call(t));
+    op.pool.run(OP.CALL, () => { const c = call(0); if (!Number.isFinite(K.stream_sum_f32(c[0], c[1]))) throw new Error('nan'); });
+  };
+  const t = await time({ read }, tOpts);
+  return t.read.medianMs;
+}

@@ -3,7 +3,7 @@
 // generation (m = 5000, n = 100: 5·10⁷ Gaussians) serial and parallel vs numpy's standard_normal of the same size.
 // Every case is checked against the single-thread answer before it is timed.
 import { createRuntime, createProblem, createProblemParallel, createSolver, DenseOperator, ParallelDenseOperator, resolveThreads } from '../dist/index.js';
-import { time, timeRounds, numpyVersion, runPython, saveResults, fmt } from './lib.mjs';
+import { time, timeRounds, numpyVersion, runPython, saveResults, fmt, parallelStreamMs } from './lib.mjs';
 
 const n1 = 100, n2 = 100, r = 5, k = 20, m = 5000, N = n1 * n2, opBytes = m * N * 4;
 
@@ -30,7 +30,9 @@ export async function run({ quick = false } = {}) {
     if (d > 1e-12) throw new Error(`${name}: differs from the single-thread run by ${d}`);
     const s = createSolver(rt, p, { k, init: { alpha: 1e-3 }, maxIter: 1e9, tol: 0 }).setup();
     const t = await timeRounds({ [name]: () => { if (!s.step()) throw new Error('stopped'); } }, { rounds, ...tOpts });
-    rows.push({ name, threads: p.op.threads, memory, ms: t[name].medianMs, gbs: opBytes / (t[name].medianMs * 1e6) });
+    const row = { name, threads: p.op.threads, memory, ms: t[name].medianMs, gbs: opBytes / (t[name].medianMs * 1e6) };
+    if (memory === 'shared' && p.op.threads > 1) row.streamMs = await parallelStreamMs(rt, p.op, tOpts);
+    rows.push(row);
     s.dispose(); p.dispose();
     await p.op.close();
   }
@@ -39,7 +41,7 @@ export async function run({ quick = false } = {}) {
   const opS = DenseOperator.gaussian(rtS, { m, n1, n2, seed: 1 });
   const ts = await time({ stream: () => { if (!Number.isFinite(rtS.kernels.stream_sum_f32(opS.A.ptr, m * N))) throw new Error('nan'); } }, tOpts);
   const streamMs = ts.stream.medianMs;
-  for (const row of rows) { row.vsStream = row.ms / streamMs; row.speedupVs1 = rows[0].ms / row.ms; }
+  for (const row of rows) { row.vsStream = row.ms / streamMs; row.speedupVs1 = rows[0].ms / row.ms; row.streamMs ??= row.threads === 1 ? streamMs : undefined; }
 
   // generation: serial vs parallel (bit-identical), vs numpy
   const gen = {};
@@ -57,9 +59,12 @@ export async function run({ quick = false } = {}) {
   opS.dispose();
 
   console.log(`\nThreads: GD iteration, n1 = n2 = ${n1}, r = ${r}, k = ${k}, m = ${m} (${(opBytes / 1e6).toFixed(0)} MB f32), precision mixed; streaming read ${fmt(streamMs)} ms (1 thread)`);
-  console.log('| case | ms / iteration | GB/s of operator | × streaming read (1 thread) | speed-up vs 1 thread |');
-  console.log('|---|---:|---:|---:|---:|');
-  for (const row of rows) console.log(`| ${row.name} | ${fmt(row.ms)} | ${fmt(row.gbs, 1)} | ${fmt(row.vsStream)} | ${fmt(row.speedupVs1)} |`);
+  console.log('| case | ms / iteration | GB/s of operator | × streaming read (1 thread) | streaming read, same threads (ms) | × that read | speed-up vs 1 thread |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|');
+  for (const row of rows) {
+    const same = row.streamMs === undefined ? '—' : fmt(row.streamMs), x = row.streamMs === undefined ? '—' : fmt(row.ms / row.streamMs);
+    console.log(`| ${row.name} | ${fmt(row.ms)} | ${fmt(row.gbs, 1)} | ${fmt(row.vsStream)} | ${same} | ${x} | ${fmt(row.speedupVs1)} |`);
+  }
   console.log(`\nProblem generation (${m} × ${N} Gaussians, f32): serial ${fmt(gen.serialMs)} ms, 2 threads ${fmt(gen.threads2Ms)} ms, auto ${fmt(gen.threadsAutoMs)} ms` +
     (numpy ? `; numpy ${numpy.version} standard_normal float32 ${fmt(numpy.float32_ms)} ms, float64 ${fmt(numpy.float64_ms)} ms → best matsense ${fmt(numpy.float32_ms / Math.min(gen.serialMs, gen.threads2Ms, gen.threadsAutoMs))}× numpy f32` : ' (numpy not found: column skipped)'));
   saveResults('threads', { sizes: { n1, n2, r, k, m, operatorBytes: opBytes }, autoThreads: auto, streamMs, rows, generation: { ...gen, numpy } });
