@@ -4,9 +4,10 @@
  * The fused residual/adjoint kernel reads A once per GD iteration.
  */
 import { ValidationError } from '../errors.js';
-import type { F32Buf, F64Buf, Runtime } from '../runtime.js';
+import type { F32Buf, Runtime } from '../runtime.js';
 import { STREAM, splitSeed } from '../random.js';
 import { MeasurementOperator, type Vec } from './base.js';
+import { ScratchVectors } from './scratch.js';
 
 /** Options of {@link DenseOperator.gaussian}. */
 export interface GaussianOperatorOptions {
@@ -35,12 +36,13 @@ export class DenseOperator extends MeasurementOperator {
   private f32scratch?: { x: F32Buf; b: F32Buf; r: F32Buf; S: F32Buf };
   /** The operator rows (m × n1·n2, f32, row-major). */
   readonly A: F32Buf;
-  private scratch: { x?: F64Buf; r?: F64Buf; S?: F64Buf; b?: F64Buf } = {};
+  private readonly scratch: ScratchVectors<'x' | 'r' | 'S' | 'b'>;
 
   private constructor(readonly rt: Runtime, A: F32Buf, m: number, n1: number, n2: number, symmetric: boolean, name: string) {
     super(m, n1, n2, symmetric);
     this.A = A;
     this.name = name;
+    this.scratch = new ScratchVectors(rt);
   }
 
   /** Bytes of the f32 operator for these sizes (what {@link gaussian} will allocate). */
@@ -126,24 +128,12 @@ export class DenseOperator extends MeasurementOperator {
     return ss;
   }
 
-  /**
-   * The pointer of `a` if it already lives in this runtime's memory (the solver's buffers do: zero copy);
-   * otherwise a scratch buffer holding a copy, whose contents `done` copies back.
-   */
-  private inMemory(a: Vec, slot: 'x' | 'r' | 'S' | 'b', n: number): { ptr: number; done(target: Vec): void } {
-    if (a.buffer === this.rt.memory.buffer) return { ptr: a.byteOffset, done() {} };
-    let buf = this.scratch[slot];
-    if (!buf || buf.length !== n) { buf?.free(); buf = this.scratch[slot] = this.rt.f64(n); }
-    buf.a.set(a);
-    const b = buf;
-    return { ptr: b.ptr, done(target: Vec) { target.set(b.a); } };
-  }
+  private inMemory(a: Vec, slot: 'x' | 'r' | 'S' | 'b', n: number) { return this.scratch.inMemory(a, slot, n); }
 
   override dispose(): void {
     if (this.f32scratch) for (const b of Object.values(this.f32scratch)) b.free();
     this.f32scratch = undefined;
-    for (const b of Object.values(this.scratch)) b?.free();
-    this.scratch = {};
+    this.scratch.free();
     this.A.free();
   }
 }

@@ -27,6 +27,7 @@ import type { Problem } from '../problems/problem.js';
 import type { F64Buf, Runtime } from '../runtime.js';
 import { OP } from '../workers/source.js';
 import { MeasurementOperator, type Vec } from './base.js';
+import { ScratchVectors } from './scratch.js';
 import { DenseOperator } from './dense.js';
 import { ParallelDenseOperator } from './parallel.js';
 
@@ -59,11 +60,12 @@ export class GramOperator extends MeasurementOperator {
   private xa: F64Buf; private Ea: F64Buf; private d: F64Buf; private sum: F64Buf;
   private ssa = -1;
   private sinceAnchor = 0;
-  private scratch: { x?: F64Buf; S?: F64Buf } = {};
+  private readonly scratch: ScratchVectors<'x' | 'S'>;
 
   private constructor(readonly rt: Runtime, readonly inner: DenseOperator | ParallelDenseOperator, readonly y: F64Buf, G: F64Buf, c: F64Buf, yy: number, buildMs: number, o: GramOptions) {
     super(inner.m, inner.n1, inner.n2, inner.symmetric);
     this.name = `gram(${inner.name})`;
+    this.scratch = new ScratchVectors(rt);
     this.G = G; this.c = c; this.yy = yy; this.buildMs = buildMs;
     this.refreshEvery = o.refreshEvery ?? 100;
     this.lossAccuracy = o.lossAccuracy ?? 1e-4;
@@ -149,23 +151,15 @@ export class GramOperator extends MeasurementOperator {
     return ss;
   }
 
-  private inMemory(a: Vec, slot: 'x' | 'S'): { ptr: number; view(): Float64Array; done(target: Vec): void } {
-    const rt = this.rt, N = this.N;
-    if (a.buffer === rt.memory.buffer) return { ptr: a.byteOffset, view: () => new Float64Array(rt.memory.buffer, a.byteOffset, N), done() {} };
-    let buf = this.scratch[slot];
-    if (!buf) buf = this.scratch[slot] = rt.f64(N);
-    buf.a.set(a);
-    const b = buf;
-    return { ptr: b.ptr, view: () => b.a, done(target: Vec) { target.set(b.a); } };
-  }
+  private inMemory(a: Vec, slot: 'x' | 'S') { return this.scratch.inMemory(a, slot, this.N); }
 
   /** Forget the anchor (the next pass is exact). Call when the iterate jumps (e.g. a new run on the same operator). */
   resetAnchor(): void { this.ssa = -1; this.sinceAnchor = 0; }
 
   /** Free G, c and the anchor (the inner operator is not disposed). */
   override dispose(): void {
-    for (const b of [this.G, this.c, this.xa, this.Ea, this.d, this.sum, this.scratch.x, this.scratch.S]) b?.free();
-    this.scratch = {};
+    for (const b of [this.G, this.c, this.xa, this.Ea, this.d, this.sum]) b?.free();
+    this.scratch.free();
   }
 }
 

@@ -26,6 +26,7 @@ import { WASM32_MAX_BYTES, type F32Buf, type F64Buf, type Runtime } from '../run
 import { OP } from '../workers/source.js';
 import { WorkerPool, resolveThreads } from '../workers/pool.js';
 import { MeasurementOperator, type Vec } from './base.js';
+import { ScratchVectors } from './scratch.js';
 import type { GaussianOperatorOptions, Precision } from './dense.js';
 
 /** Options of the parallel operator. */
@@ -49,7 +50,7 @@ export class ParallelDenseOperator extends MeasurementOperator {
   private _precision: Precision = 'mixed';
   /** Row block [lo, hi) of each participant (shared: participant 0 is the calling thread). */
   readonly blocks: Array<[number, number]>;
-  private scratch: { x?: F64Buf; r?: F64Buf; S?: F64Buf; b?: F64Buf } = {};
+  private readonly scratch: ScratchVectors<'x' | 'r' | 'S' | 'b'>;
   private partS: F64Buf[] = [];
   private f32?: { x: F32Buf; b: F32Buf; r: F32Buf; S: F32Buf[]; tmp: F64Buf };
   private batchS: F64Buf[] = [];
@@ -72,6 +73,7 @@ export class ParallelDenseOperator extends MeasurementOperator {
     this.blocks = blocks;
     this.name = `${symmetric ? 'dense-gaussian-sym' : 'dense-gaussian'}×${threads}${mode === 'private' ? '-private' : ''}`;
     if (xchg) this.xchg = new Float64Array(xchg);
+    this.scratch = new ScratchVectors(rt);
   }
 
   /** A Gaussian operator (as {@link DenseOperator.gaussian}, bit for bit), generated in parallel. */
@@ -312,15 +314,7 @@ export class ParallelDenseOperator extends MeasurementOperator {
     return ss;
   }
 
-  /** As DenseOperator: the pointer of `a` when it lives in the runtime's memory, else a scratch copy. */
-  private inMemory(a: Vec, slot: 'x' | 'r' | 'S' | 'b', n: number): { ptr: number; done(target: Vec): void } {
-    if (a.buffer === this.rt.memory.buffer) return { ptr: a.byteOffset, done() {} };
-    let buf = this.scratch[slot];
-    if (!buf || buf.length !== n) { buf?.free(); buf = this.scratch[slot] = this.rt.f64(n); }
-    buf.a.set(a);
-    const b = buf;
-    return { ptr: b.ptr, done(target: Vec) { target.set(b.a); } };
-  }
+  private inMemory(a: Vec, slot: 'x' | 'r' | 'S' | 'b', n: number) { return this.scratch.inMemory(a, slot, n); }
 
   /** Stop the workers and free the operator's memory. Idempotent. */
   override dispose(): void {
@@ -328,7 +322,7 @@ export class ParallelDenseOperator extends MeasurementOperator {
     this.disposed = true;
     this.pool?.dispose();
     if (this.rt.isDisposed) return;
-    for (const b of Object.values(this.scratch)) b?.free();
+    this.scratch.free();
     for (const b of this.partS) b.free();
     for (const b of this.batchS) b.free();
     this.batchSS?.free();
