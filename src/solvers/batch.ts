@@ -22,7 +22,7 @@ import type { FactorModel, Gradient, StepContext, UpdateRule } from '../rules/ty
 import { F64Buf, type Runtime } from '../runtime.js';
 import { finiteNumber, nonNegativeInt, positiveInt } from '../validate.js';
 import { resolveInit, type InitOptions } from './init.js';
-import type { RunEvent, RunResult, StopReason } from './solver.js';
+import { stopCheck, type RunEvent, type RunResult, type StopReason } from './solver.js';
 import { estimateSigma1 } from './stepsize.js';
 
 /** One trajectory of a batch: everything not given is taken from the batch options. */
@@ -263,11 +263,8 @@ export class BatchSolver {
       loss, relResidual: rel, elapsedMs: performance.now() - tr.t0,
     };
     tr.metrics.onIterate(s);
-    const relErr = tr.metrics.last('relError');
-    if (this.tol > 0 && rel <= this.tol) return this.finish(tr, 'converged', `relative residual ${rel.toExponential(2)} ≤ tol ${this.tol}`);
-    if (this.errorTol > 0 && relErr !== undefined && p.Mstar && relErr <= this.errorTol) return this.finish(tr, 'error-tolerance', `relative error ${relErr.toExponential(2)} ≤ errorTol ${this.errorTol}`);
-    if (this.aborted) return this.finish(tr, 'aborted', `aborted by the caller after ${tr.t} iterations`);
-    if (tr.t >= this.maxIter) return this.finish(tr, 'max-iterations', `reached maxIter = ${this.maxIter} (relative residual ${rel.toExponential(2)})`);
+    const stop = stopCheck({ tol: this.tol, errorTol: this.errorTol, maxIter: this.maxIter, aborted: this.aborted }, tr.t, rel, p.Mstar ? tr.metrics.last('relError') : undefined);
+    if (stop) return this.finish(tr, stop[0], stop[1]);
     tr.bF.a.set(model.F.a);
     if (this.kind === 'asymmetric') tr.bG.a.set(model.G.a);
     const ctx = tr.ctx;

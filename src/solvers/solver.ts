@@ -101,6 +101,22 @@ export interface RunResult {
 
 const DEFAULTS = { maxIter: 1000, tol: 1e-10, errorTol: 0, divergenceFactor: 1e8 };
 
+/**
+ * The stopping rules shared by every solver loop, checked after the iterate's diagnostics are recorded: the residual
+ * tolerance, the error tolerance (only with M*), an abort, the iteration budget — in this order.
+ * @returns the reason and its sentence, or undefined to go on
+ */
+export function stopCheck(
+  o: { readonly tol: number; readonly errorTol: number; readonly maxIter: number; readonly aborted: boolean },
+  t: number, rel: number, relErr: number | undefined,
+): [StopReason, string] | undefined {
+  if (o.tol > 0 && rel <= o.tol) return ['converged', `relative residual ${rel.toExponential(2)} ≤ tol ${o.tol}`];
+  if (o.errorTol > 0 && relErr !== undefined && relErr <= o.errorTol) return ['error-tolerance', `relative error ${relErr.toExponential(2)} ≤ errorTol ${o.errorTol}`];
+  if (o.aborted) return ['aborted', `aborted by the caller after ${t} iterations`];
+  if (t >= o.maxIter) return ['max-iterations', `reached maxIter = ${o.maxIter} (relative residual ${rel.toExponential(2)})`];
+  return undefined;
+}
+
 export class Solver {
   readonly kind: 'asymmetric' | 'symmetric';
   readonly k: number;
@@ -273,13 +289,8 @@ export class Solver {
       elapsedMs: performance.now() - this.t0,
     };
     for (const c of this.callbacks) c.onIterate?.(s);
-    const relErr = this.metrics.last('relError');
-    if (this.tol > 0 && rel <= this.tol) return this.finish('converged', `relative residual ${rel.toExponential(2)} ≤ tol ${this.tol}`);
-    if (this.errorTol > 0 && relErr !== undefined && this.problem.Mstar && relErr <= this.errorTol) {
-      return this.finish('error-tolerance', `relative error ${relErr.toExponential(2)} ≤ errorTol ${this.errorTol}`);
-    }
-    if (this.aborted) return this.finish('aborted', `aborted by the caller after ${this.t} iterations`);
-    if (this.t >= this.maxIter) return this.finish('max-iterations', `reached maxIter = ${this.maxIter} (relative residual ${rel.toExponential(2)})`);
+    const stop = stopCheck({ tol: this.tol, errorTol: this.errorTol, maxIter: this.maxIter, aborted: this.aborted }, this.t, rel, this.problem.Mstar ? this.metrics.last('relError') : undefined);
+    if (stop) return this.finish(stop[0], stop[1]);
     // keep the current iterate, in case the next one diverges
     this.bF.a.set(model.F.a);
     if (this.kind === 'asymmetric') this.bG.a.set(model.G.a);
