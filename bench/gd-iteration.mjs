@@ -5,30 +5,11 @@
 // Every timed matsense run is checked against the plain-JS twin's answer before timing.
 import { createRuntime, createProblem, createProblemParallel, createSolver, resolveThreads } from '../dist/index.js';
 import { time, timeRounds, numpyVersion, runPython, saveResults, fmt, parallelStreamMs } from './lib.mjs';
+import { plainIteration } from './browser/gd-iteration-core.js';
 
 const n1 = 100, n2 = 100, r = 5, k = 20, m = 5000, N = n1 * n2;
+const SIZES = { n1, n2, k, m };
 const opBytes = m * N * 4;
-
-/** The plain-TypeScript twin: one GD iteration on the f32 operator with f64 accumulation (same math as matsense). */
-function plainIteration(A, y, F, G, eta, X, res, E, gF, gG) {
-  for (let a = 0; a < n1; a++) for (let b = 0; b < n2; b++) { let s = 0; for (let q = 0; q < k; q++) s += F[a * k + q] * G[b * k + q]; X[a * n2 + b] = s; }
-  E.fill(0);
-  let ss = 0;
-  for (let i = 0; i < m; i++) {
-    const o = i * N; let s = 0;
-    for (let j = 0; j < N; j++) s += A[o + j] * X[j];
-    const ri = s - y[i]; res[i] = ri; ss += ri * ri;
-    for (let j = 0; j < N; j++) E[j] += ri * A[o + j];
-  }
-  gF.fill(0); gG.fill(0);
-  for (let a = 0; a < n1; a++) for (let b = 0; b < n2; b++) {
-    const e = E[a * n2 + b];
-    for (let q = 0; q < k; q++) { gF[a * k + q] += e * G[b * k + q]; gG[b * k + q] += e * F[a * k + q]; }
-  }
-  for (let i = 0; i < F.length; i++) F[i] -= eta * gF[i];
-  for (let i = 0; i < G.length; i++) G[i] -= eta * gG[i];
-  return 0.5 * ss;
-}
 
 export async function run({ quick = false } = {}) {
   // numpy first: spawning python from a process that already holds the 200 MB operator can fail to fork
@@ -53,7 +34,7 @@ export async function run({ quick = false } = {}) {
   const A = p.op.A.a.slice(), y = p.y.a.slice();
   const F = F0.slice(), G = G0.slice(), X = new Float64Array(N), rr = new Float64Array(m), E = new Float64Array(N), gF = new Float64Array(n1 * k), gG = new Float64Array(n2 * k);
   const tJs0 = performance.now();
-  const lossJs = plainIteration(A, y, F, G, 0.3, X, rr, E, gF, gG);
+  const lossJs = plainIteration(SIZES, A, y, F, G, 0.3, X, rr, E, gF, gG);
   const jsOnceMs = performance.now() - tJs0;
   let maxd = 0; for (let i = 0; i < F.length; i++) maxd = Math.max(maxd, Math.abs(F[i] - res.F[i]));
   if (maxd > 1e-12 || Math.abs(lossJs - res.record.loss[0]) > 1e-12 * lossJs) throw new Error(`matsense and the plain-TS twin disagree (max |ΔF| = ${maxd})`);
@@ -69,7 +50,7 @@ export async function run({ quick = false } = {}) {
   const { stream_sum_f32 } = rt.kernels;
   tasks['wasm streaming read'] = () => { if (!Number.isFinite(stream_sum_f32(p.op.A.ptr, m * N))) throw new Error('stream sum not finite'); };
   const t = await timeRounds(tasks, { rounds: quick ? 1 : 3, time: quick ? 400 : 1000, iterations: quick ? 5 : 15 });
-  const js = await time({ 'plain TypeScript': () => plainIteration(A, y, F, G, 1e-9, X, rr, E, gF, gG) }, { time: quick ? 300 : 1500, iterations: quick ? 2 : 5, warmupIterations: 1 });
+  const js = await time({ 'plain TypeScript': () => plainIteration(SIZES, A, y, F, G, 1e-9, X, rr, E, gF, gG) }, { time: quick ? 300 : 1500, iterations: quick ? 2 : 5, warmupIterations: 1 });
   for (const s of Object.values(solvers)) s.dispose();
   const streamMs = t['wasm streaming read'].medianMs;
   const jsMs = js['plain TypeScript'].medianMs;

@@ -9,7 +9,7 @@
 export const SIZES = { n1: 100, n2: 100, r: 5, k: 20, m: 5000 };
 
 /** The plain-TypeScript twin: one GD iteration on the f32 operator with f64 accumulation (as bench/gd-iteration.mjs). */
-function plainIteration({ n1, n2, k, m }, A, y, F, G, eta, X, res, E, gF, gG) {
+export function plainIteration({ n1, n2, k, m }, A, y, F, G, eta, X, res, E, gF, gG) {
   const N = n1 * n2;
   for (let a = 0; a < n1; a++) for (let b = 0; b < n2; b++) { let s = 0; for (let q = 0; q < k; q++) s += F[a * k + q] * G[b * k + q]; X[a * n2 + b] = s; }
   E.fill(0);
