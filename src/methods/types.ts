@@ -36,6 +36,11 @@ export interface MethodConfig {
   /** Models it can train. */
   models: readonly ('asymmetric' | 'symmetric')[];
   params: readonly ParamSpec[];
+  /**
+   * Operator passes per iteration (default 1). A method with more (AGN: 2) makes its extra passes inside the update,
+   * synchronously, so it cannot run on an operator whose passes are asynchronous.
+   */
+  passesPerIteration?: number;
   /** The starting point used when the caller gives no `init` (e.g. `{ kind: 'spectral' }` for ScaledGD). */
   defaultInit?: InitOptions;
   /** Resolve defaults and build the rule. `params` were validated against `params` specs. */

@@ -57,6 +57,35 @@ export abstract class MeasurementOperator {
     return this._residualAdjoint(X, b, r, S);
   }
 
+  /**
+   * True for operators whose passes run in other threads and can only be awaited (`MessageDenseOperator`): their
+   * synchronous `apply`/`adjoint`/`residualAdjoint` throw, and solvers must use their async paths.
+   */
+  get asynchronous(): boolean { return false; }
+
+  /** {@link apply}, awaitable: every operator has it; for a synchronous operator it is the same call. */
+  async applyAsync(X: Vec, out: Vec): Promise<Vec> {
+    this.check('X', X, this.N); this.check('out', out, this.m);
+    this.applyCount++;
+    await this._applyAsync(X, out);
+    return out;
+  }
+
+  /** {@link adjoint}, awaitable. */
+  async adjointAsync(r: Vec, S: Vec): Promise<Vec> {
+    this.check('r', r, this.m); this.check('S', S, this.N);
+    this.adjointCount++;
+    await this._adjointAsync(r, S);
+    return S;
+  }
+
+  /** {@link residualAdjoint}, awaitable. @returns ‖r‖² */
+  async residualAdjointAsync(X: Vec, b: Vec, r: Vec, S: Vec): Promise<number> {
+    this.check('X', X, this.N); this.check('b', b, this.m); this.check('r', r, this.m); this.check('S', S, this.N);
+    this.fusedCount++;
+    return this._residualAdjointAsync(X, b, r, S);
+  }
+
   /** The adjoint as an operator view: `op.H.apply(r, S)` ≡ `op.adjoint(r, S)`. */
   get H(): { apply(r: Vec, S: Vec): Vec; readonly rows: number; readonly cols: number } {
     return { apply: (r: Vec, S: Vec) => this.adjoint(r, S), rows: this.N, cols: this.m };
@@ -79,6 +108,11 @@ export abstract class MeasurementOperator {
     this._adjoint(r, S);
     return ss;
   }
+
+  /** Async hooks: by default the synchronous ones. An asynchronous operator overrides all three. */
+  protected _applyAsync(X: Vec, out: Vec): Promise<void> | void { this._apply(X, out); }
+  protected _adjointAsync(r: Vec, S: Vec): Promise<void> | void { this._adjoint(r, S); }
+  protected _residualAdjointAsync(X: Vec, b: Vec, r: Vec, S: Vec): Promise<number> | number { return this._residualAdjoint(X, b, r, S); }
 
   private check(name: string, a: Vec, n: number): void {
     if (!(a instanceof Float64Array)) throw new ValidationError(`${this.name}: ${name} must be a Float64Array`);

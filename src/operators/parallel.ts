@@ -35,15 +35,16 @@ export interface ParallelOptions {
   threads?: number | 'auto';
   /**
    * 'shared' (needs a runtime created with `{ shared: true }`), 'private' (rows in per-worker memories), or 'auto'
-   * (default): shared when the runtime is shared and the operator fits in it, else private.
+   * (default): shared when the runtime is shared and the operator fits in it, else private. 'message' (only for
+   * `createProblemParallel`, and its default where SharedArrayBuffer does not exist): a {@link MessageDenseOperator}.
    */
-  memory?: 'shared' | 'private' | 'auto';
+  memory?: 'shared' | 'private' | 'auto' | 'message';
   /** Largest batch (B trajectories) a private-mode operator must serve in one pass. Default 8. */
   maxBatch?: number;
 }
 
 /** Bytes one private worker may hold (rows + vectors) — under the 4 GiB of one wasm memory. */
-const PRIVATE_BLOCK_BYTES = WASM32_MAX_BYTES - 256 * 2 ** 20;
+export const PRIVATE_BLOCK_BYTES = WASM32_MAX_BYTES - 256 * 2 ** 20;
 
 export class ParallelDenseOperator extends MeasurementOperator {
   readonly name: string;
@@ -101,11 +102,12 @@ export class ParallelDenseOperator extends MeasurementOperator {
     let threads = await resolveThreads(o.threads);
     const maxBatch = o.maxBatch ?? 8;
     let mode = o.memory ?? 'auto';
-    if (mode !== 'shared' && mode !== 'private' && mode !== 'auto') throw new ValidationError(`memory must be 'shared', 'private' or 'auto', got ${String(mode)}`);
+    if (mode === 'message') throw new ValidationError("memory: 'message' is a different operator: use MessageDenseOperator.gaussian or createProblemParallel");
+    if (mode !== 'shared' && mode !== 'private' && mode !== 'auto') throw new ValidationError(`memory must be 'shared', 'private', 'auto' or 'message', got ${String(mode)}`);
     if (mode === 'auto') mode = rt.shared && bytes + 4 * (threads * N * 8) < rt.available() ? 'shared' : 'private';
     if (mode === 'shared') {
       if (!rt.shared) throw new ValidationError("memory: 'shared' needs a runtime created with { shared: true }");
-      const blocks = split(m, threads);
+      const blocks = splitRows(m, threads);
       // instantiate every worker before A is written (instantiation rewrites the data segment)
       const module = await compileKernels('threads');
       const pool = threads > 1 ? await WorkerPool.start(threads - 1, () => ({ mode: 'shared', module, memory: rt.memory })) : null;
@@ -124,7 +126,7 @@ export class ParallelDenseOperator extends MeasurementOperator {
     const perRowBytes = N * 4 + 8 * (1 + 2 * maxBatch);
     const minWorkers = Math.ceil((m * perRowBytes + 4 * N * 8 * maxBatch) / PRIVATE_BLOCK_BYTES);
     threads = Math.max(threads, minWorkers);
-    const blocks = split(m, threads);
+    const blocks = splitRows(m, threads);
     const module = await compileKernels('simd');
     const xchg = new SharedArrayBuffer((maxBatch * N + m + maxBatch * m + threads * (maxBatch * N + maxBatch)) * 8);
     const pool = await WorkerPool.start(threads, (i) => {
@@ -340,7 +342,8 @@ export class ParallelDenseOperator extends MeasurementOperator {
 }
 
 /** Split m rows into `parts` contiguous blocks whose sizes are multiples of 4 (the last takes the rest). */
-function split(m: number, parts: number): Array<[number, number]> {
+/** Row blocks [lo, hi) of `parts` nearly equal sizes, multiples of 4 rows except the last. */
+export function splitRows(m: number, parts: number): Array<[number, number]> {
   const per = Math.ceil(m / parts / 4) * 4;
   const out: Array<[number, number]> = [];
   for (let t = 0; t < parts; t++) {

@@ -83,6 +83,39 @@ export function spectrumValues(r: number, kappa: number, spacing: 'linear' | 'ge
  * runtime can still hold before anything is allocated.
  */
 export function createProblem(rt: Runtime, options: ProblemOptions, prebuiltOperator?: MeasurementOperator): Problem {
+  const steps = buildProblem(rt, options, prebuiltOperator);
+  let s = steps.next();
+  while (!s.done) {
+    const { op, M, y } = s.value;
+    try { op.apply(M.a, y.a); } catch (e) { steps.throw(e); }
+    s = steps.next();
+  }
+  return s.value;
+}
+
+/**
+ * {@link createProblem} for an operator whose passes are asynchronous (e.g. `MessageDenseOperator`): the same
+ * problem, with the measurements y = A(M*) awaited.
+ */
+export async function createProblemAsync(rt: Runtime, options: ProblemOptions, prebuiltOperator?: MeasurementOperator): Promise<Problem> {
+  const steps = buildProblem(rt, options, prebuiltOperator);
+  let s = steps.next();
+  while (!s.done) {
+    const { op, M, y } = s.value;
+    try { await op.applyAsync(M.a, y.a); } catch (e) { steps.throw(e); }
+    s = steps.next();
+  }
+  return s.value;
+}
+
+/** A measurement the problem builder asks its driver to take: y = A(M) (noise is added by the builder). */
+interface MeasureRequest { op: MeasurementOperator; M: F64Buf; y: F64Buf }
+
+/**
+ * The problem generator as a coroutine: it yields each measurement y = A(M) for its driver to take (synchronously
+ * in {@link createProblem}, awaited in {@link createProblemAsync}), and frees what it allocated if the driver throws.
+ */
+function* buildProblem(rt: Runtime, options: ProblemOptions, prebuiltOperator?: MeasurementOperator): Generator<MeasureRequest, Problem, undefined> {
   const o = normalizeProblemOptions(options);
   // A prebuilt operator (e.g. the parallel one of src/operators/parallel.ts, already generated from the same seed and
   // stream) replaces the generated one; its memory is already allocated, so it is not counted again.
@@ -116,12 +149,14 @@ export function createProblem(rt: Runtime, options: ProblemOptions, prebuiltOper
       : DenseOperator.gaussian(rt, { m, n1, n2, symmetric: o.symmetric, seed: o.seed, stream: STREAM.operator }));
     owned.add(op);
     const y = owned.add(rt.f64(m));
-    measure(op, Mstar, y, o.noise, rt, o.seed, STREAM.noise);
+    yield { op, M: Mstar, y };
+    addNoise(y, o.noise, rt, o.seed, STREAM.noise);
     let test: Problem['test'];
     if (o.mTest > 0) {
       const tOp = owned.add(DenseOperator.gaussian(rt, { m: o.mTest, n1, n2, symmetric: o.symmetric, seed: o.seed, stream: STREAM.testOperator }));
       const ty = owned.add(rt.f64(o.mTest));
-      measure(tOp, Mstar, ty, o.noise, rt, o.seed, STREAM.testNoise);
+      yield { op: tOp, M: Mstar, y: ty };
+      addNoise(ty, o.noise, rt, o.seed, STREAM.testNoise);
       test = { op: tOp, y: ty };
     }
     const yNorm = chunkNorm(y.a)[0];
@@ -140,9 +175,8 @@ export function createProblem(rt: Runtime, options: ProblemOptions, prebuiltOper
   }
 }
 
-/** y = A(M) + noise · N(0, 1). */
-function measure(op: MeasurementOperator, M: F64Buf, y: F64Buf, noise: number, rt: Runtime, seed: number, stream: number): void {
-  op.apply(M.a, y.a);
+/** y += noise · N(0, 1). */
+function addNoise(y: F64Buf, noise: number, rt: Runtime, seed: number, stream: number): void {
   if (noise > 0) {
     const z = gaussian(rt, y.length, noise, seed, stream);
     const ya = y.a;

@@ -44,6 +44,11 @@ export interface Problem {
   readonly test?: TestData;
   readonly seed?: number;
   readonly sampling: SamplingInfo;
+  /**
+   * A*(y), computed once when the problem was made, for operators whose passes are asynchronous (the default step
+   * size and the spectral init need it before a synchronous setup).
+   */
+  readonly adjointOfY?: Float64Array;
   /** Free every buffer this problem holds in the runtime. */
   dispose(): void;
 }

@@ -94,6 +94,8 @@ export class BatchSolver {
   private X!: F64Buf; private E!: F64Buf; private R!: F64Buf; private tmp?: F64Buf;
   private views!: { X: F64Buf[]; E: F64Buf[]; r: F64Buf[] };
   private ss!: Float64Array;
+  /** ‖r_s‖² of the dense batched kernel (wasm memory, allocated once). */
+  private ssBuf?: F64Buf;
   private aborted = false;
   /** Passes over the operator so far (one per batched step, plus any per-trajectory recomputations). */
   passes = 0;
@@ -101,6 +103,9 @@ export class BatchSolver {
   constructor(readonly rt: Runtime, readonly problem: Problem, readonly opts: BatchOptions) {
     if (opts === null || typeof opts !== 'object' || !Array.isArray(opts.trajectories) || opts.trajectories.length === 0) {
       throw new ValidationError('batch options need a non-empty trajectories array');
+    }
+    if (problem.op.asynchronous) {
+      throw new ValidationError(`batched runs need an operator with synchronous passes; ${problem.op.name} exchanges vectors by message (use shared or private memory)`);
     }
     this.B = opts.trajectories.length;
     this.kind = opts.model ?? (problem.symmetric ? 'symmetric' : 'asymmetric');
@@ -142,6 +147,7 @@ export class BatchSolver {
       this.views.r.push(new F64Buf(rt, this.R.ptr + s * m * 8, m));
     }
     this.ss = new Float64Array(B);
+    if (p.op instanceof DenseOperator) this.ssBuf = rt.f64(B);
     const t0 = performance.now();
     for (const spec of this.opts.trajectories) {
       const k = spec.k ?? this.opts.k!;
@@ -192,11 +198,9 @@ export class BatchSolver {
       op.residualAdjointBatch(this.X, p.y, this.R, this.E, this.ss, B, exact);
     } else if (op instanceof DenseOperator) {
       op.fusedCount += B;
-      const ssb = rt.f64(B);
-      try {
-        K.residual_adjoint_batch_f32_f64(this.E.ptr, this.R.ptr, ssb.ptr, op.A.ptr, this.X.ptr, p.y.ptr, p.m, n1 * n2, B, p.m, exact ? 1 : 0);
-        this.ss.set(ssb.a);
-      } finally { ssb.free(); }
+      const ssb = this.ssBuf!;
+      K.residual_adjoint_batch_f32_f64(this.E.ptr, this.R.ptr, ssb.ptr, op.A.ptr, this.X.ptr, p.y.ptr, p.m, n1 * n2, B, p.m, exact ? 1 : 0);
+      this.ss.set(ssb.a.subarray(0, B));
     } else {
       for (const tr of this.active) this.ss[tr.slot] = op.residualAdjoint(this.views.X[tr.slot].a, p.y.a, this.views.r[tr.slot].a, this.views.E[tr.slot].a);
     }
@@ -336,7 +340,7 @@ export class BatchSolver {
         tr.metrics.dispose();
         for (const b of bufs) b.free();
       }
-      this.X.free(); this.E.free(); this.R.free(); this.tmp?.free();
+      this.X.free(); this.E.free(); this.R.free(); this.tmp?.free(); this.ssBuf?.free();
     }
     this.state = 'disposed';
   }

@@ -97,13 +97,16 @@ function spectralInit(rt: Runtime, o: InitOptions, kind: 'asymmetric' | 'symmetr
   const oversample = nonNegativeInt('init.spectralOversample', o.spectralOversample ?? 10);
   const seed = nonNegativeInt('init.seed', o.seed ?? 1);
   if (k > Math.min(n1, n2)) throw new ValidationError(`spectral init needs k ≤ min(n1, n2) = ${Math.min(n1, n2)}, got k = ${k}`);
-  const buf = rt.f64(n1 * n2);
   let S: Float64Array;
-  try {
-    p.op.adjoint(p.y.a, buf.a);
-    S = buf.copy();
-  } finally {
-    buf.free();
+  if (p.adjointOfY) S = p.adjointOfY.slice();
+  else {
+    const buf = rt.f64(n1 * n2);
+    try {
+      p.op.adjoint(p.y.a, buf.a);
+      S = buf.copy();
+    } finally {
+      buf.free();
+    }
   }
   const { U, s, V } = topKSvdDense(S, n1, n2, k, { iters, oversample, seed });
   const F = new Float64Array(n1 * k);

@@ -10,6 +10,7 @@ import { SpectralDiagnostics } from '../diagnostics/spectral.js';
 import { OutOfMemoryError, StateError, ValidationError, formatBytes } from '../errors.js';
 import { DenseOperator, type Precision } from '../operators/dense.js';
 import { ParallelDenseOperator } from '../operators/parallel.js';
+import { MessageDenseOperator } from '../operators/message.js';
 import type { Problem } from '../problems/problem.js';
 import { getMethod, validateParams } from '../registry.js';
 import type { FactorModel, Gradient, StepContext, UpdateRule } from '../rules/types.js';
@@ -147,6 +148,7 @@ export class Solver {
   private readonly events: RunEvent[] = [];
   private readonly warnings: string[] = [];
   private aborted = false;
+  private passPending = false;
   private readonly symmetrizeX: boolean;
 
   constructor(readonly rt: Runtime, readonly problem: Problem, options: SolverOptions) {
@@ -172,6 +174,11 @@ export class Solver {
       defaultInit = method.defaultInit;
       if (!method.models.includes(this.kind)) throw new ValidationError(`method '${method.name}' does not support the ${this.kind} model (supports: ${method.models.join(', ')})`);
       validateParams(method, { ...(options.params ?? {}), ...(options.eta !== undefined ? { eta: options.eta } : {}) });
+      if (problem.op.asynchronous && (method.passesPerIteration ?? 1) > 1) {
+        throw new ValidationError(`method '${method.name}' makes ${method.passesPerIteration} operator passes per iteration, the extra ones inside its update, ` +
+          `which an operator with asynchronous passes (${problem.op.name}: workers that exchange vectors by message) cannot serve; ` +
+          `use a shared-memory or private-memory operator (a cross-origin-isolated page in browsers)`);
+      }
     }
     this.initOptions = options.init ?? defaultInit ?? {};
     const every = nonNegativeInt('diagnosticsEvery', options.diagnosticsEvery ?? 0);
@@ -210,8 +217,7 @@ export class Solver {
       const made = method.create(params, { problem: p, kind: this.kind, k, sigma1Hat });
       this.rule = made.rule; this.eta = made.eta; this.resolvedParams = made.params;
     }
-    if (p.op instanceof DenseOperator) p.op.precision = this.precision;
-    else if (p.op instanceof ParallelDenseOperator) p.op.precision = this.precision;
+    if (p.op instanceof DenseOperator || p.op instanceof ParallelDenseOperator || p.op instanceof MessageDenseOperator) p.op.precision = this.precision;
     const F = rt.f64(n1 * k).set(init.F);
     const G = this.kind === 'asymmetric' ? rt.f64(n2 * k).set(init.G!) : F;
     this.model = { kind: this.kind, n1, n2, k, F, G };
@@ -236,12 +242,21 @@ export class Solver {
 
   /** X = F Gᵀ; r = A(X) − y; E = A*(r). */
   private residualAt(F: F64Buf, G: F64Buf): { loss: number; rel: number } {
-    const { n1, n2 } = this.problem, K = this.rt.kernels;
-    K.gemm_nt_f64(this.X.ptr, F.ptr, G.ptr, n1, n2, this.k);
+    this.formX(F, G);
+    return this.lossOf(this.problem.op.residualAdjoint(this.X.a, this.problem.y.a, this.r.a, this.E.a));
+  }
+
+  /** X = F Gᵀ (symmetrized when the estimate is). */
+  private formX(F: F64Buf, G: F64Buf): void {
+    const n1 = this.problem.n1;
+    this.rt.kernels.gemm_nt_f64(this.X.ptr, F.ptr, G.ptr, n1, this.problem.n2, this.k);
     if (this.symmetrizeX) symmetrizeInPlace(this.X.a, n1);
-    const ss = this.problem.op.residualAdjoint(this.X.a, this.problem.y.a, this.r.a, this.E.a);
+  }
+
+  /** Loss and relative residual from ‖r‖², after the pass has written r and E. */
+  private lossOf(ss: number): { loss: number; rel: number } {
     // symmetric model, non-symmetric operator: use the symmetric part ½(E + Eᵀ) (math.md §3)
-    if (this.tmp) symmetrizeInPlace(this.E.a, n1);
+    if (this.tmp) symmetrizeInPlace(this.E.a, this.problem.n1);
     const loss = (this.kind === 'asymmetric' ? 0.5 : 0.25) * ss;
     return { loss, rel: Math.sqrt(ss) / (this.problem.yNorm > 0 ? this.problem.yNorm : 1) };
   }
@@ -269,11 +284,41 @@ export class Solver {
    * @returns true while the run goes on, false once it has stopped.
    */
   step(): boolean {
-    if (this.state === 'new') throw new StateError('step() called before setup()');
-    if (this.state === 'done') throw new StateError('step() called after the run finished; call finalize()');
-    if (this.state === 'disposed') throw new StateError('step() called after dispose()');
+    this.checkCanStep('step');
+    if (this.problem.op.asynchronous) throw new StateError(`step(): the operator ${this.problem.op.name} has asynchronous passes; use stepAsync(), runAsync() or solve()`);
+    return this.advance(this.residualAt(this.model.F, this.model.G));
+  }
+
+  /**
+   * {@link step} for any operator, awaiting the operator pass (operators with asynchronous passes need it).
+   * Do not call `dispose()` while it is pending.
+   */
+  async stepAsync(): Promise<boolean> {
+    this.checkCanStep('stepAsync');
+    const op = this.problem.op;
+    if (!op.asynchronous) return this.advance(this.residualAt(this.model.F, this.model.G));
+    this.formX(this.model.F, this.model.G);
+    this.passPending = true;
+    let ss: number;
+    try {
+      ss = await op.residualAdjointAsync(this.X.a, this.problem.y.a, this.r.a, this.E.a);
+    } finally {
+      this.passPending = false;
+    }
+    if (this.state !== 'ready') throw new StateError(`the solver was ${this.state} while its pass was pending`);
+    return this.advance(this.lossOf(ss));
+  }
+
+  private checkCanStep(name: string): void {
+    if (this.state === 'new') throw new StateError(`${name}() called before setup()`);
+    if (this.state === 'done') throw new StateError(`${name}() called after the run finished; call finalize()`);
+    if (this.state === 'disposed') throw new StateError(`${name}() called after dispose()`);
+    if (this.passPending) throw new StateError(`${name}() called while a pass is pending (await stepAsync() first)`);
+  }
+
+  /** The rest of an iteration once r, E and the loss at the current iterate are known. */
+  private advance({ loss, rel }: { loss: number; rel: number }): boolean {
     const { model, grad, rt } = this, K = rt.kernels;
-    const { loss, rel } = this.residualAt(model.F, model.G);
     if (this.t === 0) this.lossRef = Math.max(loss, 0.5 * this.problem.yNorm ** 2);
     if (!Number.isFinite(loss) || loss > this.divergenceFactor * this.lossRef) {
       return this.diverge(loss);
@@ -325,6 +370,7 @@ export class Solver {
 
   /** Run to completion synchronously. */
   run(): RunResult {
+    if (this.problem.op.asynchronous) throw new StateError(`run(): the operator ${this.problem.op.name} has asynchronous passes; use runAsync() or solve()`);
     if (this.state === 'new') this.setup();
     while (this.step());
     return this.finalize();
@@ -342,7 +388,8 @@ export class Solver {
     o.signal?.addEventListener('abort', onAbort, { once: true });
     try {
       let lastYield = performance.now(), lastProg = -Infinity;
-      while (this.step()) {
+      const awaitPass = this.problem.op.asynchronous;
+      while (awaitPass ? await this.stepAsync() : this.step()) {
         const now = performance.now();
         if (o.onProgress && now - lastProg >= progMs) { lastProg = now; o.onProgress(this.progress()); }
         if (now - lastYield >= yieldMs) { await yieldToEventLoop(); lastYield = performance.now(); }
@@ -363,8 +410,9 @@ export class Solver {
     if (this.state === 'new') this.setup();
     const every = positiveInt('every', o.every ?? 10);
     let finishedNormally = false;
+    const awaitPass = this.problem.op.asynchronous;
     try {
-      while (this.step()) {
+      while (awaitPass ? await this.stepAsync() : this.step()) {
         if (o.signal?.aborted) this.abort();
         if (this.t % every === 0) { yield this.progress(); await yieldToEventLoop(); }
       }
@@ -373,7 +421,7 @@ export class Solver {
       return this.finalize();
     } finally {
       // the consumer broke out early: stop the run cleanly so finalize() works
-      if (!finishedNormally && this.state === 'ready') { this.abort(); while (this.step()); }
+      if (!finishedNormally && this.state === 'ready') { this.abort(); while (awaitPass ? await this.stepAsync() : this.step()); }
     }
   }
 
@@ -412,6 +460,7 @@ export class Solver {
 
   /** Free every buffer of this run (the problem stays). */
   dispose(): void {
+    if (this.passPending) throw new StateError('dispose() while an operator pass is pending: await the pending stepAsync() first');
     if (this.state === 'disposed' || this.state === 'new') { this.state = 'disposed'; return; }
     const bufs = new Set<F64Buf>([this.model.F, this.model.G, this.X, this.E, this.r, this.grad.dF, this.grad.dG, this.bF, this.bG]);
     if (this.tmp) bufs.add(this.tmp);

@@ -8,6 +8,7 @@ import type { Runtime } from '../runtime.js';
 
 /** Top singular value of A*(y) (power iteration on SᵀS, 30 iterations from a fixed start). */
 export function estimateSigma1(rt: Runtime, p: Problem): number {
+  if (p.adjointOfY) return topSingularValue(p.adjointOfY, p.n1, p.n2);
   const N = p.n1 * p.n2;
   const S = rt.f64(N);
   try {

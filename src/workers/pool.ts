@@ -18,7 +18,8 @@ export class WorkerError extends MatsenseError {}
 
 /** What a worker is told at start-up (besides the control blocks). */
 export interface WorkerInit {
-  mode: 'shared' | 'private';
+  /** 'message': private memory, commands and vectors by message (no SharedArrayBuffer needed). */
+  mode: 'shared' | 'private' | 'message';
   module: WebAssembly.Module;
   /** Shared mode: the shared memory every worker instantiates on. */
   memory?: WebAssembly.Memory;
@@ -30,9 +31,47 @@ export interface WorkerInit {
   data?: ArrayBuffer;
   /** Private mode: the exchange block (plain SharedArrayBuffer). */
   xchg?: SharedArrayBuffer;
+  /** Shared and private modes: the control, argument and error blocks (SharedArrayBuffers). */
+  ctrl?: SharedArrayBuffer;
+  args?: SharedArrayBuffer;
+  err?: SharedArrayBuffer;
+  /** Kernel names by index (for the CALL command). */
+  names?: readonly string[];
 }
 
-interface AnyWorker {
+/** A started worker: post to it, listen to it, let it hold the process (Node) or not, wait for its exit. */
+export interface WorkerHandle {
+  worker: AnyWorker;
+  ready: Promise<void>;
+  exited: Promise<void>;
+  /** Messages after 'ready'. */
+  listen(cb: (m: unknown) => void): void;
+  /** Node: keep the process alive while true (a reply is awaited); workers start unref'ed once ready. */
+  hold(on: boolean): void;
+}
+
+/**
+ * Start `count` workers and send worker i `init(i)` (its `data` buffer is transferred); resolves once all are ready.
+ * On failure every started worker is terminated and a WorkerError is thrown.
+ */
+export async function startWorkers(count: number, init: (i: number) => WorkerInit): Promise<WorkerHandle[]> {
+  const handles: WorkerHandle[] = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      const h = await spawnWorker();
+      handles.push(h);
+      const it = init(i);
+      h.worker.postMessage({ ...it, id: i }, it.data ? [it.data] : []);
+    }
+    await Promise.all(handles.map((h) => h.ready));
+  } catch (e) {
+    for (const h of handles) void h.worker.terminate();
+    throw e instanceof MatsenseError ? e : new WorkerError(`a worker failed to start: ${(e as Error).message}`);
+  }
+  return handles;
+}
+
+export interface AnyWorker {
   terminate(): unknown;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   postMessage(m: unknown, transfer?: any[]): void;
@@ -77,26 +116,11 @@ export class WorkerPool {
     const ctrl = new SharedArrayBuffer(64);
     const args = new SharedArrayBuffer((COMMON_SLOTS + WORKER_SLOTS * Math.max(count, 1)) * 8);
     const err = new SharedArrayBuffer(ERR_BYTES);
-    const workers: AnyWorker[] = [];
-    const ready: Promise<void>[] = [];
-    const exited: Promise<void>[] = [];
     const counter = { exits: 0 };
     const names = KERNEL_NAMES.slice();
-    try {
-      for (let i = 0; i < count; i++) {
-        const w = await spawn();
-        workers.push(w.worker);
-        exited.push(w.exited.then(() => { counter.exits++; }));
-        ready.push(w.ready);
-        const it = init(i);
-        const transfer = it.data ? [it.data] : [];
-        w.worker.postMessage({ ...it, id: i, ctrl, args, err, names }, transfer);
-      }
-      await Promise.all(ready);
-    } catch (e) {
-      for (const w of workers) void w.terminate();
-      throw e instanceof MatsenseError ? e : new WorkerError(`a worker failed to start: ${(e as Error).message}`);
-    }
+    const handles = await startWorkers(count, (i) => ({ ...init(i), ctrl, args, err, names }));
+    const workers = handles.map((h) => h.worker);
+    const exited = handles.map((h) => h.exited.then(() => { counter.exits++; }));
     return new WorkerPool(workers, ctrl, args, err, exited, counter);
   }
 
@@ -166,7 +190,9 @@ export class WorkerPool {
 }
 
 /** Start one worker running WORKER_SOURCE; `ready` resolves on its first 'ready' message. */
-async function spawn(): Promise<{ worker: AnyWorker; ready: Promise<void>; exited: Promise<void> }> {
+async function spawnWorker(): Promise<WorkerHandle> {
+  const listeners: Array<(m: unknown) => void> = [];
+  const dispatch = (m: unknown) => { for (const f of listeners) f(m); };
   if (isNode()) {
     const wtSpec = 'node:worker_threads'; // non-literal, as above
     const wt = (await import(/* @vite-ignore */ wtSpec)) as typeof import('node:worker_threads');
@@ -174,28 +200,32 @@ async function spawn(): Promise<{ worker: AnyWorker; ready: Promise<void>; exite
     let readyOk!: () => void, readyFail!: (e: Error) => void;
     const ready = new Promise<void>((res, rej) => { readyOk = res; readyFail = rej; });
     const exited = new Promise<void>((res) => w.once('exit', () => { readyFail(new WorkerError('a worker exited before it was ready')); res(); }));
+    let isReady = false;
     w.on('message', (m: { type: string; message?: string }) => {
       // keep the worker referenced while it starts; once it waits for commands it must not hold the process
-      if (m.type === 'ready') { w.unref(); readyOk(); }
-      else if (m.type === 'error') readyFail(new WorkerError(m.message ?? 'worker error'));
+      if (!isReady && m.type === 'ready') { isReady = true; w.unref(); readyOk(); }
+      else if (!isReady && m.type === 'error') readyFail(new WorkerError(m.message ?? 'worker error'));
+      else dispatch(m);
     });
     w.on('error', (e: Error) => readyFail(new WorkerError(e.message)));
-    return { worker: w, ready, exited };
+    return { worker: w, ready, exited, listen: (cb) => { listeners.push(cb); }, hold: (on) => { if (on) w.ref(); else w.unref(); } };
   }
   const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: 'text/javascript' }));
   const w = new Worker(url);
   URL.revokeObjectURL(url);
   let exitRes!: () => void;
   const exited = new Promise<void>((res) => { exitRes = res; });
+  let isReady = false;
   const ready = new Promise<void>((res, rej) => {
     w.onmessage = (e: MessageEvent) => {
       const m = e.data as { type: string; message?: string };
-      if (m.type === 'ready') res();
-      else if (m.type === 'error') rej(new WorkerError(m.message ?? 'worker error'));
+      if (!isReady && m.type === 'ready') { isReady = true; res(); }
+      else if (!isReady && m.type === 'error') rej(new WorkerError(m.message ?? 'worker error'));
+      else dispatch(m);
     };
-    w.onerror = (e: ErrorEvent) => rej(new WorkerError(e.message));
+    w.onerror = (e: ErrorEvent) => { if (isReady) dispatch({ type: 'failed', message: e.message }); else rej(new WorkerError(e.message)); };
   });
   const term = w.terminate.bind(w);
   const worker: AnyWorker = { postMessage: (m, t) => w.postMessage(m, (t ?? []) as Transferable[]), terminate: () => { term(); exitRes(); } };
-  return { worker, ready, exited };
+  return { worker, ready, exited, listen: (cb) => { listeners.push(cb); }, hold: () => {} };
 }

@@ -6,6 +6,7 @@
  * itself done, notify.
  *
  * Control block (Int32Array over a SharedArrayBuffer): [0] generation, [1] done count, [2] command, [3] errors.
+ * Without SharedArrayBuffer ('message' mode) the worker instead answers one request message per command.
  * Argument block (Float64Array): 16 common slots, then 32 slots per worker (its arguments, slot 31 = result).
  */
 export const CTRL = { GEN: 0, DONE: 1, OP: 2, ERR: 3 } as const;
@@ -16,21 +17,23 @@ export const WORKER_SLOTS = 32;
 export const ERR_BYTES = 4096;
 
 export const WORKER_SOURCE = String.raw`'use strict';
-let post, once;
+let post, once, on;
 if (typeof process !== 'undefined' && process.versions && process.versions.node) {
   const wt = typeof require === 'function' ? require('node:worker_threads') : process.getBuiltinModule('node:worker_threads');
-  post = (m) => wt.parentPort.postMessage(m);
+  post = (m, t) => wt.parentPort.postMessage(m, t || []);
   once = (f) => wt.parentPort.once('message', f);
+  on = (f) => wt.parentPort.on('message', f);
 } else {
-  post = (m) => self.postMessage(m);
+  post = (m, t) => self.postMessage(m, t || []);
   once = (f) => { self.onmessage = (e) => { self.onmessage = null; f(e.data); }; };
+  on = (f) => { self.onmessage = (e) => f(e.data); };
 }
 const GEN = 0, DONE = 1, OPC = 2, ERR = 3;
 const PAGE = 65536, COMMON = ${COMMON_SLOTS}, SLOTS = ${WORKER_SLOTS};
 once(async (msg) => {
   let ctrl, args, errBytes;
   try {
-    ctrl = new Int32Array(msg.ctrl); args = new Float64Array(msg.args); errBytes = new Uint8Array(msg.err);
+    if (msg.mode !== 'message') { ctrl = new Int32Array(msg.ctrl); args = new Float64Array(msg.args); errBytes = new Uint8Array(msg.err); }
     const id = msg.id, base = COMMON + id * SLOTS;
     let memory, K, L = null;
     if (msg.mode === 'shared') {
@@ -51,6 +54,7 @@ once(async (msg) => {
       K.zig_init(L.tab);
       if (msg.data) new Uint8Array(memory.buffer, L.A, rows * N * 4).set(new Uint8Array(msg.data));
     }
+    if (msg.mode === 'message') { serveMessages(K, memory, L); return; }
     const xchg = msg.xchg ? new Float64Array(msg.xchg) : null;
     const names = msg.names;
     const a = new Array(16);
@@ -85,6 +89,31 @@ once(async (msg) => {
     if (ctrl) { if (Atomics.add(ctrl, ERR, 1) === 0) writeErr(errBytes, String(e && e.stack || e)); Atomics.add(ctrl, DONE, 1); Atomics.notify(ctrl, DONE); }
   }
 });
+// Message mode (no SharedArrayBuffer): the private-memory commands on a per-request exchange array laid out as in
+// private mode for one worker that owns rows 0..rows-1 of an m = rows operator (row0 is the global first row only for
+// generation). The array is transferred back with the results.
+function serveMessages(K, memory, L) {
+  const a = new Float64Array(COMMON + SLOTS);
+  on((q) => {
+    try {
+      const N = L.N, rows = L.rows, B = q.B || 1;
+      a.fill(0);
+      a[0] = N; a[1] = rows; a[2] = 1; a[3] = q.prec || 0; a[4] = B;
+      a[COMMON] = q.op === ${OP.P_GENERATE} ? q.row0 : 0; a[COMMON + 1] = rows;
+      if (q.gen) for (let i = 0; i < q.gen.length; i++) a[5 + i] = q.gen[i];
+      const offB = N * B, offR = offB + rows;
+      const x = new Float64Array(offR + B * rows + B * N + B);
+      if (q.x) x.set(q.x, 0);
+      if (q.b) x.set(q.b, offB);
+      if (q.r) x.set(q.r, offR);
+      privateCommand(q.op, K, memory, L, a, COMMON, x);
+      post({ type: 'done', seq: q.seq, data: x }, [x.buffer]);
+    } catch (e) {
+      post({ type: 'failed', seq: q.seq, message: String(e && e.stack || e) });
+    }
+  });
+  post({ type: 'ready' });
+}
 function writeErr(bytes, s) {
   const enc = new TextEncoder().encode(s.slice(0, 1000));
   bytes.fill(0); bytes.set(enc.subarray(0, bytes.length - 1));
