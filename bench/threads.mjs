@@ -1,5 +1,6 @@
 // Worker threads: one GD iteration (n1 = n2 = 100, r = 5, k = 20, m = 5000, 200 MB f32 operator) with the operator's
-// rows split over 1, 2 and 'auto' threads (shared memory), and 2 workers with private memories; plus problem
+// rows split over 1, 2 and 'auto' threads (shared memory), 2 workers with private memories and 2 that exchange
+// vectors by message (what a page without SharedArrayBuffer gets); plus problem
 // generation (m = 5000, n = 100: 5·10⁷ Gaussians) serial and parallel vs numpy's standard_normal of the same size.
 // Every case is checked against the single-thread answer before it is timed.
 import { createRuntime, createProblem, createProblemParallel, createSolver, DenseOperator, ParallelDenseOperator, resolveThreads } from '../dist/index.js';
@@ -20,16 +21,18 @@ export async function run({ quick = false } = {}) {
   const ref = createSolver(rt0, p0, { k, init: { alpha: 1e-2 }, maxIter: 3, tol: 0 }).run();
   p0.dispose();
 
-  const cases = [['threads 1', 1, 'shared'], ['threads 2', 2, 'shared'], [`threads auto (${auto})`, 'auto', 'shared'], ['2 workers, private memories', 2, 'private']];
+  const cases = [['threads 1', 1, 'shared'], ['threads 2', 2, 'shared'], [`threads auto (${auto})`, 'auto', 'shared'], ['2 workers, private memories', 2, 'private'],
+    ['2 workers, messages (no SharedArrayBuffer)', 2, 'message']];
   const rows = [];
   for (const [name, threads, memory] of cases) {
     const rt = await createRuntime({ shared: memory === 'shared' });
     const p = await createProblemParallel(rt, { n1, n2, r, m, seed: 1, threads, memory });
-    const chk = createSolver(rt, p, { k, init: { alpha: 1e-2 }, maxIter: 3, tol: 0 }).run();
+    const chk = await createSolver(rt, p, { k, init: { alpha: 1e-2 }, maxIter: 3, tol: 0 }).runAsync();
     let d = 0; for (let i = 0; i < N; i++) d = Math.max(d, Math.abs(chk.estimate[i] - ref.estimate[i]));
     if (d > 1e-12) throw new Error(`${name}: differs from the single-thread run by ${d}`);
     const s = createSolver(rt, p, { k, init: { alpha: 1e-3 }, maxIter: 1e9, tol: 0 }).setup();
-    const t = await timeRounds({ [name]: () => { if (!s.step()) throw new Error('stopped'); } }, { rounds, ...tOpts });
+    const stepTask = memory === 'message' ? async () => { if (!(await s.stepAsync())) throw new Error('stopped'); } : () => { if (!s.step()) throw new Error('stopped'); };
+    const t = await timeRounds({ [name]: stepTask }, { rounds, ...tOpts });
     const row = { name, threads: p.op.threads, memory, ms: t[name].medianMs, gbs: opBytes / (t[name].medianMs * 1e6) };
     if (memory === 'shared' && p.op.threads > 1) row.streamMs = await parallelStreamMs(rt, p.op, tOpts);
     rows.push(row);
