@@ -191,14 +191,15 @@ function fillMethods(i: WorkerInfo): void {
 
 function showMode(i: WorkerInfo): void {
   const isolated = window.crossOriginIsolated === true;
-  const threaded = isolated && i.sharedMemory && i.threadsAvailable;
+  const threaded = i.threadMode !== 'none';
   modeEl.dataset.isolated = String(isolated);
-  modeEl.dataset.threads = String(threaded);
-  modeEl.textContent = threaded
+  modeEl.dataset.threads = i.threadMode;
+  modeEl.textContent = i.threadMode === 'shared'
     ? `Cross-origin isolated: threaded — the operator's rows are split over up to ${i.hardwareConcurrency} threads (shared WebAssembly memory).`
-    : isolated
-      ? 'Cross-origin isolated, but this browser cannot share WebAssembly memory: single-threaded.'
-      : 'Not cross-origin isolated (no COOP/COEP headers, so no SharedArrayBuffer): single-threaded.';
+    : i.threadMode === 'message'
+      ? `${isolated ? 'Cross-origin isolated, but this browser cannot share WebAssembly memory' : 'Not cross-origin isolated (no COOP/COEP headers, so no SharedArrayBuffer)'}: ` +
+        `threaded by messages — each of up to ${i.hardwareConcurrency} workers owns its rows of the operator and exchanges vectors by message (AGN needs 1 thread here).`
+      : 'No Web Workers available to this worker: single-threaded.';
   const threadsIn = form.elements.namedItem('threads') as HTMLInputElement;
   threadsIn.disabled = !threaded;
   if (!threaded) threadsIn.value = '1';
@@ -249,7 +250,8 @@ function finished(s: RunSummary): void {
   $<HTMLOutputElement>('#final-loss').value = fmt(s.finalLoss);
   $<HTMLOutputElement>('#iterations').value = String(s.iterations);
   $<HTMLOutputElement>('#stop-reason').value = `${s.stopReason}: ${s.message}`;
-  $<HTMLOutputElement>('#time').value = `${s.timeMs.toFixed(0)} ms (${s.msPerIter.toFixed(3)} ms/iteration, ${s.threads} thread${s.threads === 1 ? '' : 's'}${s.eta !== null ? `, η = ${s.eta.toPrecision(3)}` : ''})`;
+  const how = s.threadMode === 'message' ? ', messages' : s.threadMode === 'shared' ? ', shared memory' : '';
+  $<HTMLOutputElement>('#time').value = `${s.timeMs.toFixed(0)} ms (${s.msPerIter.toFixed(3)} ms/iteration, ${s.threads} thread${s.threads === 1 ? '' : 's'}${how}${s.eta !== null ? `, η = ${s.eta.toPrecision(3)}` : ''})`;
   resultEl.hidden = false;
   const notes = [...(s.stopReason === 'diverged' ? [`the run diverged: ${s.message}`] : []), ...s.warnings];
   showMessage(notes.length ? notes.join('\n') : undefined);
@@ -287,7 +289,7 @@ function readForm(): { params?: RunParams; errors: string[] } {
   // the dense Gaussian operator holds m · n1 · n2 f32 entries in one wasm32 memory (≤ 4 GiB)
   const opBytes = P.m * P.n1 * P.n2 * 4;
   if (opBytes > 2 ** 31) errors.push(`the operator would need ${(opBytes / 2 ** 30).toFixed(1)} GiB (m · n1 · n2 · 4 B); this demo allows at most 2 GiB`);
-  const maxThreads = modeEl.dataset.threads === 'true' ? Math.max(1, info?.hardwareConcurrency ?? 1) : 1;
+  const maxThreads = modeEl.dataset.threads !== 'none' ? Math.max(1, info?.hardwareConcurrency ?? 1) : 1;
   if (P.threads > maxThreads) errors.push(`threads = ${P.threads}, but at most ${maxThreads} ${maxThreads === 1 ? 'is' : 'are'} possible on this page`);
   if (P.maxIter > 1_000_000) errors.push(`maxIter = ${P.maxIter} is more than this demo records (1e6)`);
   if (errors.length) return { errors };

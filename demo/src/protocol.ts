@@ -50,6 +50,8 @@ export interface RunSummary {
   timeMs: number;
   msPerIter: number;
   threads: number;
+  /** How the threads exchange data: one shared wasm memory, or messages (no SharedArrayBuffer). */
+  threadMode: ThreadMode;
   warnings: string[];
   /** The per-iteration record (every iterate for short runs, at most ~1600 points; replaces the live samples). */
   record: { iter: number[]; loss: number[]; relError: number[] | null; imbalance: number[] | null };
@@ -68,8 +70,12 @@ export type FromWorker =
 export interface WorkerInfo {
   crossOriginIsolated: boolean;
   sharedMemory: boolean;
-  /** Whether this build of matsense has a threaded backend (option `threads`). */
-  threadsAvailable: boolean;
+  /** How threaded runs work here: 'shared' (isolated page), 'message' (workers without shared memory), 'none'. */
+  threadMode: ThreadMode;
   hardwareConcurrency: number;
   methods: { name: string; summary: string; params: string[] }[];
 }
+
+/** 'shared': one shared WebAssembly memory and an Atomics barrier; 'message': workers own their rows and exchange
+ * vectors by message (no SharedArrayBuffer); 'none': no nested workers here, single-threaded. */
+export type ThreadMode = 'shared' | 'message' | 'none';

@@ -21,17 +21,18 @@ import {
   type SpectralRecord,
 } from '../../src/index.js';
 import { thinSvdOfProduct } from '../../src/linalg/index.js';
-import type { FromWorker, LivePoints, PhaseMarker, RunParams, RunSummary, ToWorker } from './protocol.js';
+import type { FromWorker, LivePoints, PhaseMarker, RunParams, RunSummary, ThreadMode, ToWorker } from './protocol.js';
 
 const post = (msg: FromWorker): void => (self as unknown as Worker).postMessage(msg);
 
 /**
- * Whether runs can be threaded here: this worker may use shared memory (the page is cross-origin isolated). Threaded
- * runs generate the operator with createProblemParallel over a shared-memory runtime: its rows are split over a pool
- * of workers that the solver drives through an Atomics barrier (Atomics.wait is allowed in this worker).
+ * How runs can be threaded here. With shared memory (the page is cross-origin isolated), createProblemParallel splits
+ * the operator's rows over a pool of workers on one shared wasm memory, driven through an Atomics barrier (allowed in
+ * this worker). Without it, the workers own their rows and exchange vectors by message (asynchronous passes).
  */
-function threadsAvailable(): boolean {
-  return sharedMemorySupported();
+function threadMode(): ThreadMode {
+  if (sharedMemorySupported()) return 'shared';
+  return typeof Worker !== 'undefined' ? 'message' : 'none';
 }
 
 function emptyPoints(): LivePoints {
@@ -147,14 +148,14 @@ async function run(id: number, p: RunParams): Promise<void> {
   if (stopped.has(id)) ctrl.abort();
   let problem: Problem | undefined;
   try {
-    const useThreads = p.threads > 1 && threadsAvailable();
-    post({ type: 'status', id, text: `loading the kernels${useThreads ? ' (threaded build, shared memory)' : ''}…` });
-    const runtime = useThreads ? (rtShared ??= await createRuntime({ shared: true })) : (rt ??= await createRuntime());
+    const mode = threadMode(), useThreads = p.threads > 1 && mode !== 'none', shared = useThreads && mode === 'shared';
+    post({ type: 'status', id, text: `loading the kernels${shared ? ' (threaded build, shared memory)' : ''}…` });
+    const runtime = shared ? (rtShared ??= await createRuntime({ shared: true })) : (rt ??= await createRuntime());
     post({ type: 'status', id, text: `generating the problem (${p.n1} × ${p.n2}, r = ${p.r}, m = ${p.m}${useThreads ? `, ${p.threads} threads` : ''})…` });
     if (ctrl.signal.aborted) throw Object.assign(new Error('stopped before the run started'), { name: 'Stopped' });
     const po: ProblemOptions = { n1: p.n1, n2: p.n2, r: p.r, m: p.m, kappa: p.kappa, seed: p.seed };
     problem = useThreads
-      ? await createProblemParallel(runtime, { ...po, threads: p.threads, memory: 'shared' })
+      ? await createProblemParallel(runtime, { ...po, threads: p.threads, memory: shared ? 'shared' : 'message' })
       : createProblem(runtime, po);
     if (ctrl.signal.aborted) throw Object.assign(new Error('stopped before the run started'), { name: 'Stopped' });
     const sampler = new LiveSampler(p.maxIter);
@@ -190,6 +191,7 @@ async function run(id: number, p: RunParams): Promise<void> {
       timeMs: res.timeMs,
       msPerIter: res.iterations > 0 ? res.timeMs / res.iterations : 0,
       threads: useThreads ? p.threads : 1,
+      threadMode: useThreads ? mode : 'none',
       warnings: res.warnings,
       record: {
         iter: thin(rec.iter, keep),
@@ -228,7 +230,7 @@ post({
   info: {
     crossOriginIsolated: (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true,
     sharedMemory: sharedMemorySupported(),
-    threadsAvailable: threadsAvailable(),
+    threadMode: threadMode(),
     hardwareConcurrency: navigator.hardwareConcurrency ?? 1,
     methods: Object.values(METHODS).map((m) => ({ name: m.name, summary: m.summary, params: m.params.map((q) => q.name) })),
   },

@@ -64,7 +64,7 @@ describe.skipIf(SKIP_BROWSER)('demo page in Chromium', { timeout: 60_000 }, () =
       expect(await waitState(page, ['done', 'error', 'stopped'])).toBe('done');
       expect(await page.evaluate(() => window.crossOriginIsolated)).toBe(true);
       expect(await page.$eval('#mode', (el) => (el as HTMLElement).dataset.isolated)).toBe('true');
-      expect(await page.$eval('#mode', (el) => (el as HTMLElement).dataset.threads)).toBe('true');
+      expect(await page.$eval('#mode', (el) => (el as HTMLElement).dataset.threads)).toBe('shared');
       expect(await page.textContent('#mode')).toMatch(/^Cross-origin isolated: threaded/);
       expect(await page.textContent('#stop-reason')).toMatch(/^converged/);
       // the default on an isolated page: min(4, hardware threads) — 2 or more wherever the machine has 2 cores
@@ -85,19 +85,22 @@ describe.skipIf(SKIP_BROWSER)('demo page in Chromium', { timeout: 60_000 }, () =
     }
   });
 
-  it('runs single-threaded without COOP/COEP (?isolated=0) and says so', async () => {
+  it('runs threaded by messages without COOP/COEP (?isolated=0: no SharedArrayBuffer) and says so', async () => {
     const { page, errors } = await open(`?isolated=0&${SMALL}&run=1`);
     try {
       expect(await waitState(page, ['done', 'error', 'stopped'])).toBe('done');
       expect(await page.evaluate(() => window.crossOriginIsolated)).toBe(false);
-      expect(await page.$eval('#mode', (el) => (el as HTMLElement).dataset.threads)).toBe('false');
-      expect(await page.textContent('#mode')).toMatch(/^Not cross-origin isolated.*single-threaded/);
-      expect(await page.textContent('#time')).toMatch(/1 thread\b/);
-      expect(await page.isDisabled('input[name=threads]')).toBe(true);
+      expect(await page.evaluate(() => typeof SharedArrayBuffer)).toBe('undefined');
+      expect(await page.$eval('#mode', (el) => (el as HTMLElement).dataset.threads)).toBe('message');
+      expect(await page.textContent('#mode')).toMatch(/^Not cross-origin isolated.*threaded by messages/);
+      const threads = Number(await page.inputValue('input[name=threads]'));
+      expect(threads).toBe(await page.evaluate(() => Math.min(4, Math.max(1, navigator.hardwareConcurrency))));
+      expect(await page.textContent('#time')).toContain(threads > 1 ? `${threads} threads, messages` : '1 thread');
+      expect(await page.isDisabled('input[name=threads]')).toBe(false);
       const err = await finalError(page);
       expect(err).toBeGreaterThan(0);
       expect(err).toBeLessThan(1e-5);
-      // same seed, same operator bits: the threaded and the single-threaded run agree (up to summation order)
+      // same seed, same operator bits: shared-memory and message threads agree (up to summation order)
       expect(Math.abs(err - isolatedError) / err).toBeLessThan(1e-3);
       expect(errors).toEqual([]);
     } finally {

@@ -53,6 +53,25 @@ const THREADED_WORKER = `
   } catch (e) { postMessage({ error: String(e && e.stack || e) }); }
 `;
 
+/** Threads on a page that is NOT cross-origin isolated, from its main thread: workers that exchange vectors by message. */
+const MESSAGE_PAGE = `<!doctype html>
+<meta charset="utf-8"><title>matsense, threads by message</title>
+<script type="module">
+  import { createProblem, createProblemParallel, createRuntime, solve } from '/dist/index.js';
+  try {
+    const rt = await createRuntime();
+    const po = { n1: 20, n2: 20, r: 2, m: 300, kappa: 2, seed: 1 };
+    const problem = await createProblemParallel(rt, { ...po, threads: 2 }); // no SharedArrayBuffer here: message mode
+    const opts = { k: 2, init: { alpha: 1e-3 }, maxIter: 3000, tol: 1e-7 };
+    const res = await solve(rt, problem, opts);
+    const single = createProblem(rt, po);
+    const ref = await solve(rt, single, opts);
+    window.__result = { op: problem.op.name, stopReason: res.stopReason, iterations: res.iterations, refIterations: ref.iterations,
+      relError: res.record.relError.at(-1), refRelError: ref.record.relError.at(-1), sab: typeof SharedArrayBuffer };
+    problem.dispose(); single.dispose();
+  } catch (e) { window.__result = { error: String(e && e.stack || e) }; }
+</script>`;
+
 const THREADED_PAGE = `<!doctype html>
 <meta charset="utf-8"><title>matsense, threads without a bundler</title>
 <script type="module">
@@ -69,7 +88,7 @@ describe.skipIf(SKIP_BROWSER)('plain <script type="module"> page, no bundler', {
   beforeAll(async () => {
     if (!existsSync(join(REPO_ROOT, 'build/matsense.wasm'))) execFileSync('npm', ['run', 'build:wasm'], { cwd: REPO_ROOT, stdio: 'inherit' });
     if (!existsSync(join(REPO_ROOT, 'dist/index.js'))) execFileSync('npm', ['run', 'build:ts'], { cwd: REPO_ROOT, stdio: 'inherit' });
-    server = await serveStatic(REPO_ROOT, { pages: { '/plain.html': PAGE, '/plain-solve.js': SOLVE, '/plain-worker.js': WORKER } });
+    server = await serveStatic(REPO_ROOT, { pages: { '/plain.html': PAGE, '/plain-solve.js': SOLVE, '/plain-worker.js': WORKER, '/message.html': MESSAGE_PAGE } });
     isolated = await serveStatic(REPO_ROOT, { isolate: true, pages: { '/threaded.html': THREADED_PAGE, '/threaded-worker.js': THREADED_WORKER } });
     browser = await launchChromium();
   });
@@ -100,6 +119,27 @@ describe.skipIf(SKIP_BROWSER)('plain <script type="module"> page, no bundler', {
       }
       expect(wasm.length).toBeGreaterThan(0);
       expect(wasm.every((w) => w === '200 application/wasm')).toBe(true);
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('runs threaded by messages on the main thread of a page without SharedArrayBuffer, as one thread does', async () => {
+    const page = await browser!.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    try {
+      await page.goto(`${server!.url}/message.html`);
+      await page.waitForFunction(() => (window as any).__result, null, { timeout: 30_000 });
+      const r = await page.evaluate(() => (window as any).__result);
+      expect(r.error).toBeUndefined();
+      expect(r.sab).toBe('undefined');
+      expect(r.op).toMatch(/×2-message$/);
+      expect(r.stopReason).toBe('converged');
+      expect(r.iterations).toBe(r.refIterations);
+      expect(Math.abs(r.relError - r.refRelError) / r.refRelError).toBeLessThan(1e-6);
+      expect(r.relError).toBeLessThan(1e-5);
       expect(errors).toEqual([]);
     } finally {
       await page.close();
