@@ -22,7 +22,7 @@ export type { GaussianOperatorOptions, Precision } from './operators/dense.js';
 export { IdentityOperator } from './operators/identity.js';
 export { createProblem, createProblemAsync, normalizeProblemOptions, problemBytes, spectrumValues } from './problems/generate.js';
 export type { ProblemOptions } from './problems/generate.js';
-export { problemFromData } from './problems/data.js';
+export { problemFromData, problemFromDataParallel } from './problems/data.js';
 export type { ProblemData } from './problems/data.js';
 export type { Problem, TestData, SamplingInfo } from './problems/problem.js';
 export { degreesOfFreedom, samplingInfo } from './problems/sampling.js';

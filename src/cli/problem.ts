@@ -12,7 +12,7 @@ import { loadNpz } from '../io/node.js';
 import type { NpyArray } from '../io/npy.js';
 import { NpyFormatError } from '../io/npy.js';
 import { createProblem, type ProblemOptions } from '../problems/generate.js';
-import { problemFromData } from '../problems/data.js';
+import { problemFromData, problemFromDataParallel } from '../problems/data.js';
 import type { Problem } from '../problems/problem.js';
 import type { Runtime } from '../runtime.js';
 import { createProblemParallel } from '../workers/problem.js';
@@ -125,7 +125,6 @@ export async function loadProblemFile(rt: Runtime, path: string, v: V, cwd: stri
   const arrays = await loadNpz(file);
   const known = new Set(['A', 'y', 'Mstar', 'F0', 'G0', 'X0', 'A_test', 'y_test', 'r']);
   const notes: string[] = [];
-  if (threads > 1) notes.push('threads: 1 (--threads applies to generated Gaussian problems; a loaded problem runs on one thread in this build)');
   const ignored = Object.keys(arrays).filter((k) => !known.has(k));
   if (ignored.length) notes.push(`ignored arrays in ${path}: ${ignored.join(', ')}`);
   const A = arrays.A, yArr = arrays.y;
@@ -155,10 +154,12 @@ export async function loadProblemFile(rt: Runtime, path: string, v: V, cwd: stri
   const Atest = arrays.A_test, ytest = arrays.y_test;
   if ((Atest === undefined) !== (ytest === undefined)) throw new NpyFormatError(`${path}: A_test and y_test must be given together`);
   const r = arrays.r ? Math.round(Number(arrays.r.data[0])) : undefined;
-  const problem = problemFromData(rt, {
+  const data = {
     n1, n2, A: A.data, y, Mstar: Mstar?.data, r,
     Atest: Atest?.data, ytest: ytest ? vector(ytest, 'y_test', path) : undefined,
-  });
+  };
+  // with --threads, the file's operator rows are split over workers as a generated operator's would be
+  const problem = threads > 1 ? await problemFromDataParallel(rt, data, { threads }) : problemFromData(rt, data);
   if (A.dtype === 'float64') notes.push('A is float64 in the file and is stored as float32 (pass float32 A, or expect ~1e-7 relative differences from a float64 reference)');
   const parts = [`loaded ${path}: ${n1}×${n2} (from ${from}), m = ${m}`];
   if (Mstar) parts.push('with M*');

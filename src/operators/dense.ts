@@ -71,15 +71,8 @@ export class DenseOperator extends MeasurementOperator {
    * `symmetric: 'auto'` checks whether every A_i is symmetric.
    */
   static fromArray(rt: Runtime, data: Float32Array | Float64Array, m: number, n1: number, n2: number, symmetric: boolean | 'auto' = 'auto'): DenseOperator {
-    const N = n1 * n2;
-    if (data.length !== m * N) throw new ValidationError(`operator matrix has ${data.length} entries, expected m · n1 · n2 = ${m} · ${n1} · ${n2} = ${m * N}`);
-    for (let i = 0; i < data.length; i++) {
-      if (!Number.isFinite(data[i])) throw new ValidationError(`operator entry ${i} (row ${Math.floor(i / N)}) is ${data[i]}: every entry must be finite`);
-    }
-    let sym = symmetric === true;
-    if (symmetric === 'auto') sym = n1 === n2 && isRowSymmetric(data, m, n1);
-    else if (sym && (n1 !== n2 || !isRowSymmetric(data, m, n1))) throw new ValidationError('symmetric: true, but the A_i are not all symmetric');
-    const A = rt.f32(m * N).set(data);
+    const sym = checkOperatorMatrix(data, m, n1, n2, symmetric);
+    const A = rt.f32(m * n1 * n2).set(data);
     return new DenseOperator(rt, A, m, n1, n2, sym, 'dense');
   }
 
@@ -136,6 +129,22 @@ export class DenseOperator extends MeasurementOperator {
     this.scratch.free();
     this.A.free();
   }
+}
+
+/**
+ * Check a given operator matrix (m × n1·n2 row-major): its length and that every entry is finite; resolve `symmetric`
+ * ('auto': whether every A_i is symmetric; true: checked). Used by every operator built from your data.
+ * @returns whether the operator is symmetric
+ */
+export function checkOperatorMatrix(data: Float32Array | Float64Array, m: number, n1: number, n2: number, symmetric: boolean | 'auto' = 'auto'): boolean {
+  const N = n1 * n2;
+  if (data.length !== m * N) throw new ValidationError(`operator matrix has ${data.length} entries, expected m · n1 · n2 = ${m} · ${n1} · ${n2} = ${m * N}`);
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i])) throw new ValidationError(`operator entry ${i} (row ${Math.floor(i / N)}) is ${data[i]}: every entry must be finite`);
+  }
+  if (symmetric === 'auto') return n1 === n2 && isRowSymmetric(data, m, n1);
+  if (symmetric && (n1 !== n2 || !isRowSymmetric(data, m, n1))) throw new ValidationError('symmetric: true, but the A_i are not all symmetric');
+  return symmetric;
 }
 
 function isRowSymmetric(data: ArrayLike<number>, m: number, n: number): boolean {

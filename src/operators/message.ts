@@ -21,7 +21,7 @@ import { MessagePool } from '../workers/message-pool.js';
 import { resolveThreads } from '../workers/pool.js';
 import { MeasurementOperator, type Vec } from './base.js';
 import { PRIVATE_BLOCK_BYTES, splitRows } from './parallel.js';
-import type { GaussianOperatorOptions, Precision } from './dense.js';
+import { checkOperatorMatrix, type GaussianOperatorOptions, type Precision } from './dense.js';
 
 /** Options of {@link MessageDenseOperator.gaussian}. */
 export interface MessageOperatorOptions extends GaussianOperatorOptions {
@@ -48,25 +48,42 @@ export class MessageDenseOperator extends MeasurementOperator {
   /** A Gaussian operator, bit for bit {@link DenseOperator.gaussian}'s, generated in the workers. */
   static async gaussian(rt: Runtime, o: MessageOperatorOptions): Promise<MessageDenseOperator> {
     const { m, n1, n2 } = o;
-    if (!Number.isInteger(m) || m < 1 || !Number.isInteger(n1) || n1 < 1 || !Number.isInteger(n2) || n2 < 1) throw new ValidationError(`sizes must be positive integers, got m = ${m}, n1 = ${n1}, n2 = ${n2}`);
     const symmetric = o.symmetric ?? false;
     if (symmetric && n1 !== n2) throw new ValidationError(`a symmetric operator needs n1 = n2, got ${n1} × ${n2}`);
-    const N = n1 * n2;
-    const perRowBytes = N * 4 + 8 * 3;
-    const threads = Math.max(await resolveThreads(o.threads), Math.ceil((m * perRowBytes + 4 * N * 8) / PRIVATE_BLOCK_BYTES));
-    const blocks = splitRows(m, threads).filter(([lo, hi]) => hi > lo);
-    const module = await compileKernels('simd');
-    const pool = await MessagePool.start(blocks.length, (i) => ({ module, rows: blocks[i][1] - blocks[i][0], N, maxBatch: 1 }));
-    const op = new MessageDenseOperator(rt, pool, blocks.length, blocks, m, n1, n2, symmetric);
+    const op = await MessageDenseOperator.start(rt, m, n1, n2, symmetric, o.threads, null);
     try {
       const [hi, lo] = splitSeed(o.seed ?? 0);
       const gen = [1 / Math.sqrt(m), hi, lo, o.stream ?? STREAM.operator, symmetric ? n1 : 0];
-      await Promise.all(blocks.map(([r0], i) => pool.request(i, { op: OP.P_GENERATE, row0: r0, gen })));
+      await Promise.all(op.blocks.map(([r0], i) => op.pool.request(i, { op: OP.P_GENERATE, row0: r0, gen })));
     } catch (e) {
       op.dispose();
       throw e;
     }
     return op;
+  }
+
+  /** Your own operator matrix (m × n1·n2 row-major), its rows copied (as f32) into the workers' memories. */
+  static async fromArray(rt: Runtime, data: Float32Array | Float64Array, m: number, n1: number, n2: number,
+    o: { threads?: number | 'auto'; symmetric?: boolean | 'auto' } = {}): Promise<MessageDenseOperator> {
+    const symmetric = checkOperatorMatrix(data, m, n1, n2, o.symmetric ?? 'auto');
+    return MessageDenseOperator.start(rt, m, n1, n2, symmetric, o.threads, data);
+  }
+
+  private static async start(rt: Runtime, m: number, n1: number, n2: number, symmetric: boolean, threadsOpt: number | 'auto' | undefined,
+    data: Float32Array | Float64Array | null): Promise<MessageDenseOperator> {
+    if (!Number.isInteger(m) || m < 1 || !Number.isInteger(n1) || n1 < 1 || !Number.isInteger(n2) || n2 < 1) throw new ValidationError(`sizes must be positive integers, got m = ${m}, n1 = ${n1}, n2 = ${n2}`);
+    const N = n1 * n2;
+    const perRowBytes = N * 4 + 8 * 3;
+    // enough workers that each block fits in one wasm memory
+    const threads = Math.max(await resolveThreads(threadsOpt), Math.ceil((m * perRowBytes + 4 * N * 8) / PRIVATE_BLOCK_BYTES));
+    const blocks = splitRows(m, threads).filter(([lo, hi]) => hi > lo);
+    const module = await compileKernels('simd');
+    const pool = await MessagePool.start(blocks.length, (i) => {
+      const [lo, hi] = blocks[i];
+      const rows = data ? (new Float32Array(data.subarray(lo * N, hi * N)).buffer as ArrayBuffer) : undefined;
+      return { module, rows: hi - lo, N, maxBatch: 1, data: rows };
+    });
+    return new MessageDenseOperator(rt, pool, blocks.length, blocks, m, n1, n2, symmetric);
   }
 
   override get asynchronous(): boolean { return true; }

@@ -27,7 +27,7 @@ import { OP } from '../workers/source.js';
 import { WorkerPool, resolveThreads } from '../workers/pool.js';
 import { MeasurementOperator, type Vec } from './base.js';
 import { ScratchVectors } from './scratch.js';
-import type { GaussianOperatorOptions, Precision } from './dense.js';
+import { checkOperatorMatrix, type GaussianOperatorOptions, type Precision } from './dense.js';
 
 /** Options of the parallel operator. */
 export interface ParallelOptions {
@@ -89,11 +89,9 @@ export class ParallelDenseOperator extends MeasurementOperator {
   }
 
   /** Wrap your own operator matrix (m × n1·n2 row-major, copied as f32). */
-  static async fromArray(rt: Runtime, data: Float32Array | Float64Array, m: number, n1: number, n2: number, o: ParallelOptions & { symmetric?: boolean } = {}): Promise<ParallelDenseOperator> {
-    const N = n1 * n2;
-    if (data.length !== m * N) throw new ValidationError(`operator matrix has ${data.length} entries, expected m · n1 · n2 = ${m * N}`);
-    for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) throw new ValidationError(`operator entry ${i} is ${data[i]}: every entry must be finite`);
-    return ParallelDenseOperator.create(rt, m, n1, n2, o.symmetric ?? false, o, data);
+  static async fromArray(rt: Runtime, data: Float32Array | Float64Array, m: number, n1: number, n2: number, o: ParallelOptions & { symmetric?: boolean | 'auto' } = {}): Promise<ParallelDenseOperator> {
+    const symmetric = checkOperatorMatrix(data, m, n1, n2, o.symmetric ?? 'auto');
+    return ParallelDenseOperator.create(rt, m, n1, n2, symmetric, o, data);
   }
 
   private static async create(rt: Runtime, m: number, n1: number, n2: number, symmetric: boolean, o: ParallelOptions, data: Float32Array | Float64Array | null): Promise<ParallelDenseOperator> {

@@ -1,6 +1,8 @@
 /** Bring-your-own data: an operator matrix, measurements, and optionally the truth and test measurements. */
 import { OutOfMemoryError, ValidationError, formatBytes } from '../errors.js';
 import { DenseOperator } from '../operators/dense.js';
+import { ParallelDenseOperator, type ParallelOptions } from '../operators/parallel.js';
+import { MessageDenseOperator } from '../operators/message.js';
 import type { MeasurementOperator } from '../operators/base.js';
 import { Runtime } from '../runtime.js';
 import { finiteArray, positiveInt } from '../validate.js';
@@ -28,6 +30,42 @@ export interface ProblemData {
 
 /** Build a {@link Problem} from arrays. Everything is validated (sizes, finiteness) before any allocation. */
 export function problemFromData(rt: Runtime, d: ProblemData): Problem {
+  const dims = checkProblemData(d);
+  const need = Runtime.blockBytes(dims.m * dims.N * 4) + dataBytes(dims);
+  if (need > rt.available()) throw new OutOfMemoryError(`the problem needs ${formatBytes(need)} of wasm memory, only ${formatBytes(rt.available())} is available`, need, rt.available());
+  return assemble(rt, d, dims, DenseOperator.fromArray(rt, d.A, dims.m, d.n1, d.n2, d.symmetric ?? 'auto'));
+}
+
+/**
+ * {@link problemFromData} with the operator's rows split over worker threads: shared memory (a runtime created with
+ * `{ shared: true }`), private memories (A may exceed 4 GiB), or — with `memory: 'message'`, and by default where
+ * SharedArrayBuffer does not exist — workers that exchange vectors by message (asynchronous passes; A*(y) is then
+ * computed here, once). `problem.dispose()` stops the workers.
+ */
+export async function problemFromDataParallel(rt: Runtime, d: ProblemData, o: ParallelOptions = {}): Promise<Problem> {
+  const dims = checkProblemData(d);
+  const memory = o.memory ?? (typeof SharedArrayBuffer === 'undefined' ? 'message' : 'auto');
+  const need = (memory === 'shared' ? Runtime.blockBytes(dims.m * dims.N * 4) : 0) + dataBytes(dims);
+  if (need > rt.available()) throw new OutOfMemoryError(`the problem needs ${formatBytes(need)} of wasm memory, only ${formatBytes(rt.available())} is available`, need, rt.available());
+  const sym = d.symmetric ?? 'auto';
+  if (memory !== 'message') {
+    return assemble(rt, d, dims, await ParallelDenseOperator.fromArray(rt, d.A, dims.m, d.n1, d.n2, { threads: o.threads, memory, maxBatch: o.maxBatch, symmetric: sym }));
+  }
+  const op = await MessageDenseOperator.fromArray(rt, d.A, dims.m, d.n1, d.n2, { threads: o.threads, symmetric: sym });
+  const p = assemble(rt, d, dims, op);
+  try {
+    const adjointOfY = await op.adjointAsync(p.y.a, new Float64Array(dims.N));
+    return { ...p, adjointOfY };
+  } catch (e) {
+    p.dispose();
+    throw e;
+  }
+}
+
+interface DataDims { N: number; m: number; mTest: number }
+
+/** Validate sizes and finiteness of everything but the operator matrix's entries (its operator checks those). */
+function checkProblemData(d: ProblemData): DataDims {
   if (d === null || typeof d !== 'object') throw new ValidationError('problem data must be an object');
   const n1 = positiveInt('n1', d.n1), n2 = positiveInt('n2', d.n2);
   const N = n1 * n2;
@@ -44,13 +82,21 @@ export function problemFromData(rt: Runtime, d: ProblemData): Problem {
     mTest = d.Atest.length / N;
     finiteArray('ytest', d.ytest, mTest);
   }
-  const blk = Runtime.blockBytes;
-  const need = blk(m * N * 4) + blk(m * 8) + blk(N * 8) + (mTest ? blk(mTest * N * 4) + blk(mTest * 8) : 0);
-  if (need > rt.available()) throw new OutOfMemoryError(`the problem needs ${formatBytes(need)} of wasm memory, only ${formatBytes(rt.available())} is available`, need, rt.available());
+  return { N, m, mTest };
+}
 
+/** Runtime bytes of everything but the operator: y, M*, test data. */
+function dataBytes({ N, m, mTest }: DataDims): number {
+  const blk = Runtime.blockBytes;
+  return blk(m * 8) + blk(N * 8) + (mTest ? blk(mTest * N * 4) + blk(mTest * 8) : 0);
+}
+
+/** The problem around an operator built from `d.A` (owned by the problem from here on). */
+function assemble(rt: Runtime, d: ProblemData, { N, m, mTest }: DataDims, op: MeasurementOperator): Problem {
+  const { n1, n2 } = d;
   const owned = ownedResources();
+  owned.add(op);
   try {
-    const op = owned.add(DenseOperator.fromArray(rt, d.A, m, n1, n2, d.symmetric ?? 'auto'));
     const y = owned.add(rt.f64(m).set(d.y));
     let Mstar, MstarNorm;
     if (d.Mstar) {

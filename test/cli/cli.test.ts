@@ -150,6 +150,21 @@ describe('matsense solve', () => {
     expect(one.out).not.toMatch(/threads/);
   });
 
+  it('--load with --threads splits the file\'s operator across workers and gives the same run', async () => {
+    const dir = tempDir();
+    const problem = join(__dirname, 'fixtures', 'p.npz');
+    const args = ['solve', '--load', problem, '--method', 'gd', '--eta', '0.1', '--iters', '60', '--tol', '0', '--quiet'];
+    const one = await cli([...args, '--out', 'one.json'], { cwd: dir });
+    const two = await cli([...args, '--threads', '2', '--out', 'two.json'], { cwd: dir });
+    expect(two.code, two.err).toBe(0);
+    expect(two.err).toBe('');
+    expect(two.out).toMatch(/threads\s+2 \((shared|private) memory\)/);
+    const a = JSON.parse(readFileSync(join(dir, 'one.json'), 'utf8')).record.loss as number[];
+    const b = JSON.parse(readFileSync(join(dir, 'two.json'), 'utf8')).record.loss as number[];
+    expect(b).toHaveLength(61);
+    for (let t = 0; t < a.length; t++) expect(Math.abs(a[t]! - b[t]!)).toBeLessThanOrEqual(1e-9 * a[t]!);
+  });
+
   it('says when --threads cannot apply', async () => {
     const r = await cli(['solve', '--operator', 'identity', '--n1', '8', '--r', '2', '--threads', '2', '--iters', '5', '--quiet']);
     expect(r.code).toBe(0);

@@ -8,6 +8,7 @@ import { Runtime } from '../../src/runtime.js';
 import { DenseOperator } from '../../src/operators/dense.js';
 import { MessageDenseOperator } from '../../src/operators/message.js';
 import { createProblem } from '../../src/problems/generate.js';
+import { problemFromData, problemFromDataParallel } from '../../src/problems/data.js';
 import { createProblemParallel } from '../../src/workers/problem.js';
 import { solve, solveSync, createSolver } from '../../src/solvers/solve.js';
 import { solveBatch } from '../../src/solvers/batch.js';
@@ -125,6 +126,25 @@ describe('solving over message-mode workers', () => {
     const r2 = await solve(rt, p, { k: 3, maxIter: 100000, tol: 0, signal: ac.signal, onProgress: (q) => { if (q.iter > 10) ac.abort(); }, progressEveryMs: 0 });
     expect(r2.stopReason).toBe('aborted');
     p.dispose();
+  });
+
+  it('problemFromDataParallel (shared, private, message) gives the same run as problemFromData', async () => {
+    const rt0 = await Runtime.create();
+    const g = createProblem(rt0, { n1: 9, n2: 7, r: 2, m: 221, seed: 5 });
+    const data = { n1: 9, n2: 7, A: g.op instanceof DenseOperator ? g.op.A.a.slice() : new Float32Array(0), y: g.y.a.slice(), Mstar: g.Mstar!.a.slice(), r: 2 };
+    const opts = { k: 3, init: { alpha: 1e-4 }, maxIter: 200, tol: 0 };
+    const ref = solveSync(rt0, problemFromData(rt0, data), opts);
+    for (const memory of ['shared', 'private', 'message'] as const) {
+      const rt = await Runtime.create({ shared: memory === 'shared' });
+      const p = await problemFromDataParallel(rt, data, { threads: 2, memory });
+      expect(p.op.name).toMatch(memory === 'message' ? /-message$/ : memory === 'private' ? /-private$/ : /×2$/);
+      const res = await solve(rt, p, opts);
+      expect(relMaxDiff(res.estimate, ref.estimate)).toBeLessThan(1e-9);
+      expect(res.record.relError!.at(-1)).toBeLessThan(1e-3);
+      p.dispose();
+    }
+    await expect(problemFromDataParallel(rt0, { ...data, A: data.A.map((v, i) => (i === 5 ? NaN : v)) }, { threads: 2, memory: 'message' })).rejects.toThrow(/entry 5 .* NaN/);
+    g.dispose();
   });
 
   const dist = fileURLToPath(new URL('../../dist/index.js', import.meta.url));

@@ -38,7 +38,7 @@ export function runSpecs(): OptSpec[] {
     { name: 'tol', type: 'number', min: 0, doc: 'stop when ‖A(X) − y‖/‖y‖ ≤ tol (default 1e-10; 0: off)', group: 'Stopping' },
     { name: 'error-tol', type: 'number', min: 0, doc: 'stop when the relative error to M* ≤ this (default 0: off)', group: 'Stopping' },
     { name: 'precision', type: 'choice', choices: ['mixed', 'f64', 'f32'], doc: "arithmetic of the operator pass (default mixed; f64 = exact f64 arithmetic on the f32 operator)", group: 'Execution' },
-    { name: 'threads', type: 'int', min: 1, max: 256, doc: 'threads for the operator passes: rows of A split across workers (generated Gaussian problems; default 1)', group: 'Execution' },
+    { name: 'threads', type: 'int', min: 1, max: 256, doc: 'threads for the operator passes: rows of A split across workers (a generated Gaussian or a loaded operator; default 1)', group: 'Execution' },
     { name: 'diagnostics-every', type: 'int', min: 0, doc: 'record the spectral diagnostics (SVD-based) every K iterations (default 0: off)', group: 'Execution' },
   ];
 }
@@ -193,10 +193,7 @@ export async function solveCommand(argv: string[], io: CliIO): Promise<number> {
   try {
     const plan = planRun(v, built);
     const op = built.problem.op;
-    if (op instanceof ParallelDenseOperator) {
-      op.precision = plan.options.precision ?? 'mixed'; // the solver sets it only on the single-threaded operator
-      plan.threadsNote = `threads: ${op.threads} (${op.mode} memory)`;
-    }
+    if (op instanceof ParallelDenseOperator) plan.threadsNote = `threads: ${op.threads} (${op.mode} memory)`;
     const mode: ProgressMode = v.quiet ? 'off' : v.progress && v.progress !== 'auto' ? (v.progress as ProgressMode) : autoMode(io.stdout);
     for (const n of built.notes) println(io.stderr, `note: ${n}`);
     const res = await runWithProgress(io, rt, built.problem, plan.options, mode);
