@@ -19,6 +19,20 @@ function prepareOut(where: string, out: Float64Array | undefined, rows: number, 
   return out;
 }
 
+/** Checks shared by the products: sizes, the inputs' shapes, and an m×n destination that overlaps neither input. */
+function prepareProduct(where: string, A: Float64Array, aShape: [number, number], B: Float64Array, bShape: [number, number],
+  m: number, k: number, n: number, out?: Float64Array): Float64Array {
+  assertDim(where, 'm', m);
+  assertDim(where, 'k', k);
+  assertDim(where, 'n', n);
+  assertInput(where, 'A', A, aShape[0], aShape[1]);
+  assertInput(where, 'B', B, bShape[0], bShape[1]);
+  const C = prepareOut(where, out, m, n);
+  assertNoOverlap(where, 'out', C, 'A', A);
+  assertNoOverlap(where, 'out', C, 'B', B);
+  return C;
+}
+
 /**
  * Matrix product C = A·B.
  *
@@ -28,15 +42,7 @@ function prepareOut(where: string, out: Float64Array | undefined, rows: number, 
  * @returns C, m×n.
  */
 export function matmul(A: Float64Array, B: Float64Array, m: number, k: number, n: number, out?: Float64Array): Float64Array {
-  const where = 'matmul';
-  assertDim(where, 'm', m);
-  assertDim(where, 'k', k);
-  assertDim(where, 'n', n);
-  assertInput(where, 'A', A, m, k);
-  assertInput(where, 'B', B, k, n);
-  const C = prepareOut(where, out, m, n);
-  assertNoOverlap(where, 'out', C, 'A', A);
-  assertNoOverlap(where, 'out', C, 'B', B);
+  const C = prepareProduct('matmul', A, [m, k], B, [k, n], m, k, n, out);
   C.fill(0);
   for (let i = 0; i < m; i++) {
     const ci = i * n;
@@ -59,15 +65,7 @@ export function matmul(A: Float64Array, B: Float64Array, m: number, k: number, n
  * @returns C, m×n.
  */
 export function matmulTN(A: Float64Array, B: Float64Array, m: number, k: number, n: number, out?: Float64Array): Float64Array {
-  const where = 'matmulTN';
-  assertDim(where, 'm', m);
-  assertDim(where, 'k', k);
-  assertDim(where, 'n', n);
-  assertInput(where, 'A', A, k, m);
-  assertInput(where, 'B', B, k, n);
-  const C = prepareOut(where, out, m, n);
-  assertNoOverlap(where, 'out', C, 'A', A);
-  assertNoOverlap(where, 'out', C, 'B', B);
+  const C = prepareProduct('matmulTN', A, [k, m], B, [k, n], m, k, n, out);
   C.fill(0);
   for (let p = 0; p < k; p++) {
     const ap = p * m;
@@ -91,15 +89,7 @@ export function matmulTN(A: Float64Array, B: Float64Array, m: number, k: number,
  * @returns C, m×n.
  */
 export function matmulNT(A: Float64Array, B: Float64Array, m: number, k: number, n: number, out?: Float64Array): Float64Array {
-  const where = 'matmulNT';
-  assertDim(where, 'm', m);
-  assertDim(where, 'k', k);
-  assertDim(where, 'n', n);
-  assertInput(where, 'A', A, m, k);
-  assertInput(where, 'B', B, n, k);
-  const C = prepareOut(where, out, m, n);
-  assertNoOverlap(where, 'out', C, 'A', A);
-  assertNoOverlap(where, 'out', C, 'B', B);
+  const C = prepareProduct('matmulNT', A, [m, k], B, [n, k], m, k, n, out);
   for (let i = 0; i < m; i++) {
     const ai = i * k;
     for (let j = 0; j < n; j++) {

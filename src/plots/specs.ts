@@ -246,7 +246,7 @@ function buildLineSpec(
   if (c.rows.length === 0 && !note) subtitle.push('no data');
   if (opts.notes) subtitle.push(...opts.notes);
 
-  // With no rows the scales would have infinite extents (Vega warns, axes vanish): pin placeholder domains.
+  // With no rows the scales would have infinite extents (Vega warns, axes vanish): pin fallback domains.
   const emptyDomain = (log: boolean): Record<string, unknown> => ({ domain: log ? [1, 10] : [0, 1] });
   const xScale = {
     ...(xLog ? { type: 'log' } : { zero: false }),

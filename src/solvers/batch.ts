@@ -22,7 +22,7 @@ import type { FactorModel, Gradient, StepContext, UpdateRule } from '../rules/ty
 import { F64Buf, type Runtime } from '../runtime.js';
 import { finiteNumber, nonNegativeInt, positiveInt } from '../validate.js';
 import { resolveInit, type InitOptions } from './init.js';
-import { stopCheck, type RunEvent, type RunResult, type StopReason } from './solver.js';
+import { applyUpdate, stopCheck, type RunEvent, type RunResult, type StopReason } from './solver.js';
 import { estimateSigma1 } from './stepsize.js';
 
 /** One trajectory of a batch: everything not given is taken from the batch options. */
@@ -269,13 +269,7 @@ export class BatchSolver {
     tr.metrics.onIterate(s);
     const stop = stopCheck({ tol: this.tol, errorTol: this.errorTol, maxIter: this.maxIter, aborted: this.aborted }, tr.t, rel, p.Mstar ? tr.metrics.last('relError') : undefined);
     if (stop) return this.finish(tr, stop[0], stop[1]);
-    tr.bF.a.set(model.F.a);
-    if (this.kind === 'asymmetric') tr.bG.a.set(model.G.a);
-    const ctx = tr.ctx;
-    ctx.iter = tr.t; ctx.loss = loss; ctx.relResidual = rel;
-    tr.rule.step(grad, tr.ruleState, ctx);
-    K.axpy_f64(model.F.ptr, grad.dF.ptr, 1, model.F.length);
-    if (this.kind === 'asymmetric') K.axpy_f64(model.G.ptr, grad.dG.ptr, 1, model.G.length);
+    applyUpdate(K, model, grad, tr.bF, tr.bG, tr.rule, tr.ruleState, tr.ctx, tr.t, loss, rel);
     tr.t++;
     return true;
   }

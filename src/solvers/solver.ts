@@ -14,6 +14,7 @@ import { MessageDenseOperator } from '../operators/message.js';
 import type { Problem } from '../problems/problem.js';
 import { getMethod, validateParams } from '../registry.js';
 import type { FactorModel, Gradient, StepContext, UpdateRule } from '../rules/types.js';
+import type { Kernels } from '../kernels/api.js';
 import { Runtime, type F64Buf } from '../runtime.js';
 import { finiteNumber, nonNegativeInt, positiveInt } from '../validate.js';
 import { resolveInit, type InitOptions } from './init.js';
@@ -101,6 +102,20 @@ export interface RunResult {
 }
 
 const DEFAULTS = { maxIter: 1000, tol: 1e-10, errorTol: 0, divergenceFactor: 1e8 };
+
+/**
+ * The update of an iteration, shared by every solver loop: keep the current iterate in (bF, bG) for a roll-back should
+ * the next one diverge, let the rule turn the gradient into the update (in place), and add it to the factors.
+ */
+export function applyUpdate<S>(K: Kernels, model: FactorModel, grad: Gradient, bF: F64Buf, bG: F64Buf, rule: UpdateRule<S>, state: S,
+  ctx: StepContext, iter: number, loss: number, rel: number): void {
+  bF.a.set(model.F.a);
+  if (model.kind === 'asymmetric') bG.a.set(model.G.a);
+  ctx.iter = iter; ctx.loss = loss; ctx.relResidual = rel;
+  rule.step(grad, state, ctx);
+  K.axpy_f64(model.F.ptr, grad.dF.ptr, 1, model.F.length);
+  if (model.kind === 'asymmetric') K.axpy_f64(model.G.ptr, grad.dG.ptr, 1, model.G.length);
+}
 
 /**
  * The stopping rules shared by every solver loop, checked after the iterate's diagnostics are recorded: the residual
@@ -336,14 +351,7 @@ export class Solver {
     for (const c of this.callbacks) c.onIterate?.(s);
     const stop = stopCheck({ tol: this.tol, errorTol: this.errorTol, maxIter: this.maxIter, aborted: this.aborted }, this.t, rel, this.problem.Mstar ? this.metrics.last('relError') : undefined);
     if (stop) return this.finish(stop[0], stop[1]);
-    // keep the current iterate, in case the next one diverges
-    this.bF.a.set(model.F.a);
-    if (this.kind === 'asymmetric') this.bG.a.set(model.G.a);
-    const ctx = this.ctx;
-    ctx.iter = this.t; ctx.loss = loss; ctx.relResidual = rel;
-    this.rule.step(grad, this.ruleState, ctx);
-    K.axpy_f64(model.F.ptr, grad.dF.ptr, 1, model.F.length);
-    if (this.kind === 'asymmetric') K.axpy_f64(model.G.ptr, grad.dG.ptr, 1, model.G.length);
+    applyUpdate(K, model, grad, this.bF, this.bG, this.rule, this.ruleState, this.ctx, this.t, loss, rel);
     this.t++;
     return true;
   }
