@@ -6,35 +6,13 @@ import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { OP } from '../dist/workers/source.js';
+import { time as coreTime, timeRounds as coreTimeRounds } from './browser/gd-iteration-core.js';
 
-/** Run tasks with tinybench; returns { name: { medianMs, meanMs, samples } }. */
-export async function time(tasks, { time = 1500, iterations = 10, warmupIterations = 2 } = {}) {
-  const bench = new Bench({ time, iterations, warmupIterations, warmupTime: 0 });
-  for (const [name, fn] of Object.entries(tasks)) bench.add(name, fn);
-  await bench.run();
-  const out = {};
-  for (const t of bench.tasks) {
-    const r = t.result;
-    if (!r || !r.latency) throw new Error(`benchmark task ${t.name} failed: ${r?.error?.message ?? r?.state}`);
-    out[t.name] = { medianMs: r.latency.p50, meanMs: r.latency.mean, minMs: r.latency.min, samples: r.latency.samplesCount ?? r.latency.samples?.length };
-  }
-  return out;
-}
+/** Run tasks with tinybench; returns { name: { medianMs, meanMs, minMs, samples } }. */
+export const time = (tasks, opts) => coreTime(Bench, tasks, opts);
 
-/**
- * Like `time`, but in `rounds` rounds with the task order rotated each round, keeping each task's best median:
- * on a shared, noisy machine this stops whichever task runs during a burst of load from looking slow.
- */
-export async function timeRounds(tasks, { rounds = 3, ...opts } = {}) {
-  const names = Object.keys(tasks);
-  const best = {};
-  for (let r = 0; r < rounds; r++) {
-    const order = names.map((_, i) => names[(i + r) % names.length]);
-    const res = await time(Object.fromEntries(order.map((n) => [n, tasks[n]])), opts);
-    for (const [n, v] of Object.entries(res)) if (!best[n] || v.medianMs < best[n].medianMs) best[n] = v;
-  }
-  return best;
-}
+/** `time` in rotated rounds, keeping each task's best median (see bench/browser/gd-iteration-core.js). */
+export const timeRounds = (tasks, opts) => coreTimeRounds(Bench, tasks, opts);
 
 /** python3 with numpy, or null (the numpy columns are then skipped, saying so). */
 export function numpyVersion() {

@@ -30,8 +30,8 @@ export function plainIteration({ n1, n2, k, m }, A, y, F, G, eta, X, res, E, gF,
   return 0.5 * ss;
 }
 
-/** tinybench run; returns { name: { medianMs, meanMs, minMs, samples } } (as `time` in bench/lib.mjs). */
-async function time(Bench, tasks, { time = 1500, iterations = 10, warmupIterations = 2 } = {}) {
+/** tinybench run; returns { name: { medianMs, meanMs, minMs, samples } } (bench/lib.mjs binds Bench for Node). */
+export async function time(Bench, tasks, { time = 1500, iterations = 10, warmupIterations = 2 } = {}) {
   const bench = new Bench({ time, iterations, warmupIterations, warmupTime: 0 });
   for (const [name, fn] of Object.entries(tasks)) bench.add(name, fn);
   await bench.run();
@@ -44,8 +44,11 @@ async function time(Bench, tasks, { time = 1500, iterations = 10, warmupIteratio
   return out;
 }
 
-/** Rounds with the task order rotated, keeping each task's best median (as `timeRounds` in bench/lib.mjs). */
-async function timeRounds(Bench, tasks, { rounds = 3, ...opts } = {}) {
+/**
+ * Like `time`, but in `rounds` rounds with the task order rotated each round, keeping each task's best median:
+ * on a shared, noisy machine this stops whichever task runs during a burst of load from looking slow.
+ */
+export async function timeRounds(Bench, tasks, { rounds = 3, ...opts } = {}) {
   const names = Object.keys(tasks);
   const best = {};
   for (let r = 0; r < rounds; r++) {
