@@ -29,13 +29,16 @@ export class MessagePool {
   private readonly inFlight: number[];
   private closed = false;
   private exits = 0;
+  private readonly gone: boolean[];
 
   private constructor(private readonly handles: WorkerHandle[]) {
     this.inFlight = handles.map(() => 0);
+    this.gone = handles.map(() => false);
     handles.forEach((h, i) => {
       h.listen((m) => this.onMessage(m as { type: string; seq?: number; data?: Float64Array; message?: string }));
       void h.exited.then(() => {
         this.exits++;
+        this.gone[i] = true;
         for (const [seq, p] of this.pending) {
           if (p.worker !== i) continue;
           this.pending.delete(seq);
@@ -58,6 +61,7 @@ export class MessagePool {
   /** Send worker i a command; resolves with its exchange array (layout: see serveMessages in source.ts). */
   request(i: number, q: MessageRequest): Promise<Float64Array> {
     if (this.closed) return Promise.reject(new StateError('this worker pool has been closed'));
+    if (this.gone[i]) return Promise.reject(new WorkerError(`worker ${i} has exited (it crashed or was terminated); create the operator again`));
     const seq = ++this.seq;
     return new Promise<Float64Array>((resolve, reject) => {
       this.pending.set(seq, { resolve, reject, worker: i });

@@ -52,6 +52,21 @@ describe('MessageDenseOperator', () => {
     await expect(op.applyAsync(new Float64Array(9), new Float64Array(10))).rejects.toThrow(/closed/);
   });
 
+  it('a worker that dies fails the pass in flight and every later one with a WorkerError (no hang)', async () => {
+    const rt = await Runtime.create();
+    const op = await MessageDenseOperator.gaussian(rt, { m: 40, n1: 4, n2: 4, seed: 2, threads: 2 });
+    const x = randArray(16, 5), out = new Float64Array(40);
+    const handles = (op as unknown as { pool: { handles: { worker: { terminate(): unknown } }[] } }).pool.handles;
+    const inFlight = op.applyAsync(x, out);
+    void handles[1].worker.terminate();
+    // the reply may or may not beat the termination; if it does not, the pass fails (it must not hang)
+    const first = await inFlight.then(() => null, (e: Error) => e);
+    if (first) expect(first.message).toMatch(/worker 1 exited during a pass/);
+    await expect(op.applyAsync(x, out)).rejects.toThrow(/worker 1 (has exited|exited during a pass)/);
+    await expect(op.applyAsync(x, out)).rejects.toThrow(/worker 1 has exited/);
+    await op.close();
+  });
+
   it('writes into a view of wasm memory even when the memory grows while the pass is in flight', async () => {
     const rt = await Runtime.create();
     const op = await MessageDenseOperator.gaussian(rt, { m: 40, n1: 4, n2: 4, seed: 2, threads: 2 });
