@@ -5,7 +5,7 @@
 // Every timed matsense run is checked against the plain-JS twin's answer before timing.
 import { createRuntime, createProblem, createProblemParallel, createSolver, resolveThreads } from '../dist/index.js';
 import { time, timeRounds, numpyVersion, runPython, saveResults, fmt, parallelStreamMs } from './lib.mjs';
-import { plainIteration } from './browser/gd-iteration-core.js';
+import { checkAgainstTwin, plainIteration } from './browser/gd-iteration-core.js';
 
 const n1 = 100, n2 = 100, r = 5, k = 20, m = 5000, N = n1 * n2;
 const SIZES = { n1, n2, k, m };
@@ -26,19 +26,8 @@ export async function run({ quick = false } = {}) {
   const rows = [];
 
   // correctness first: one matsense step (f64 mode) equals one plain-JS step
-  const check = createSolver(rt, p, { k, init: { alpha: 1e-2 }, maxIter: 1, tol: 0, precision: 'f64', eta: 0.3 }).setup();
-  const F0 = check['model'].F.copy(), G0 = check['model'].G.copy();
-  check.step();
-  check.step();
-  const res = check.finalize();
-  const A = p.op.A.a.slice(), y = p.y.a.slice();
-  const F = F0.slice(), G = G0.slice(), X = new Float64Array(N), rr = new Float64Array(m), E = new Float64Array(N), gF = new Float64Array(n1 * k), gG = new Float64Array(n2 * k);
-  const tJs0 = performance.now();
-  const lossJs = plainIteration(SIZES, A, y, F, G, 0.3, X, rr, E, gF, gG);
-  const jsOnceMs = performance.now() - tJs0;
-  let maxd = 0; for (let i = 0; i < F.length; i++) maxd = Math.max(maxd, Math.abs(F[i] - res.F[i]));
-  if (maxd > 1e-12 || Math.abs(lossJs - res.record.loss[0]) > 1e-12 * lossJs) throw new Error(`matsense and the plain-TS twin disagree (max |ΔF| = ${maxd})`);
-  check.dispose();
+  const { res, twin, firstMs: jsOnceMs } = checkAgainstTwin(createSolver, rt, p, SIZES);
+  const { A, y, F, G, X, rr, E, gF, gG } = twin;
 
   const solvers = {};
   const tasks = {};

@@ -60,6 +60,28 @@ export async function timeRounds(Bench, tasks, { rounds = 3, ...opts } = {}) {
 }
 
 /**
+ * Correctness before timing: one matsense GD step in 'f64' mode equals one step of the plain-TypeScript twin from the
+ * same starting factors (throws otherwise). Returns the matsense result and the twin's buffers, ready for timing.
+ */
+export function checkAgainstTwin(createSolver, rt, p, S) {
+  const { n1, n2, k, m } = S, N = n1 * n2;
+  const check = createSolver(rt, p, { k, init: { alpha: 1e-2 }, maxIter: 1, tol: 0, precision: 'f64', eta: 0.3 }).setup();
+  const F0 = check['model'].F.copy(), G0 = check['model'].G.copy();
+  check.step();
+  check.step();
+  const res = check.finalize();
+  check.dispose();
+  const twin = { A: p.op.A.a.slice(), y: p.y.a.slice(), F: F0.slice(), G: G0.slice(), X: new Float64Array(N), rr: new Float64Array(m),
+    E: new Float64Array(N), gF: new Float64Array(n1 * k), gG: new Float64Array(n2 * k) };
+  const t0 = performance.now();
+  const lossJs = plainIteration(S, twin.A, twin.y, twin.F, twin.G, 0.3, twin.X, twin.rr, twin.E, twin.gF, twin.gG);
+  const firstMs = performance.now() - t0;
+  let maxd = 0; for (let i = 0; i < twin.F.length; i++) maxd = Math.max(maxd, Math.abs(twin.F[i] - res.F[i]));
+  if (maxd > 1e-12 || Math.abs(lossJs - res.record.loss[0]) > 1e-12 * lossJs) throw new Error(`matsense and the plain-TS twin disagree (max |ΔF| = ${maxd})`);
+  return { res, twin, firstMs };
+}
+
+/**
  * @param {{ matsense: typeof import('../../dist/index.js'), Bench: typeof import('tinybench').Bench, quick?: boolean }} deps
  * @returns {Promise<{ sizes: object, operatorBytes: number, generateMs: number, rows: { name: string, ms: number, gbs: number, vsStream: number, speedupVsJs: number }[] }>}
  */
@@ -72,24 +94,13 @@ export async function runGdIteration({ matsense, Bench, quick = false }) {
   const p = createProblem(rt, { n1, n2, r, m, seed: 1 });
   const genMs = performance.now() - t0;
 
-  // correctness first: one matsense step (f64 mode) equals one plain-JS step
-  const check = createSolver(rt, p, { k, init: { alpha: 1e-2 }, maxIter: 1, tol: 0, precision: 'f64', eta: 0.3 }).setup();
-  const F0 = check['model'].F.copy(), G0 = check['model'].G.copy();
-  check.step();
-  check.step();
-  const res = check.finalize();
-  const A = p.op.A.a.slice(), y = p.y.a.slice();
-  const F = F0.slice(), G = G0.slice(), X = new Float64Array(N), rr = new Float64Array(m), E = new Float64Array(N), gF = new Float64Array(n1 * k), gG = new Float64Array(n2 * k);
-  const lossJs = plainIteration(S, A, y, F, G, 0.3, X, rr, E, gF, gG);
-  let maxd = 0; for (let i = 0; i < F.length; i++) maxd = Math.max(maxd, Math.abs(F[i] - res.F[i]));
-  if (maxd > 1e-12 || Math.abs(lossJs - res.record.loss[0]) > 1e-12 * lossJs) throw new Error(`matsense and the plain-TS twin disagree (max |ΔF| = ${maxd})`);
-  check.dispose();
+  const { res, twin } = checkAgainstTwin(createSolver, rt, p, S);
+  const { A, y, F, G, X, rr, E, gF, gG } = twin;
 
   const solvers = {};
   const tasks = {};
   for (const precision of ['mixed', 'f64', 'f32']) {
-    // maxIter 1e5, not bench/gd-iteration.mjs's 1e9: the run record is preallocated for maxIter + 1 iterates, and a
-    // browser refuses the 8 GB Float64Arrays that Node hands out lazily. 1e5 steps is far more than a timing uses.
+    // maxIter 1e5: far more steps than a timing uses
     const s = createSolver(rt, p, { k, init: { alpha: 1e-3 }, maxIter: 1e5, tol: 0, precision }).setup();
     solvers[precision] = s;
     tasks[`matsense ${precision}`] = () => { if (!s.step()) throw new Error('solver stopped'); };

@@ -76,22 +76,8 @@ function jacobiRows(
         if (zeta < 0) t = -t;
         const c = 1 / Math.sqrt(1 + t * t);
         const s = c * t;
-        for (let r = 0; r < len; r++) {
-          const x = Wt[ri + r];
-          const y = Wt[rj + r];
-          Wt[ri + r] = c * x - s * y;
-          Wt[rj + r] = s * x + c * y;
-        }
-        if (Vt !== null) {
-          const vi = i * n;
-          const vj = j * n;
-          for (let r = 0; r < n; r++) {
-            const x = Vt[vi + r];
-            const y = Vt[vj + r];
-            Vt[vi + r] = c * x - s * y;
-            Vt[vj + r] = s * x + c * y;
-          }
-        }
+        rotateRows(Wt, ri, rj, len, c, s);
+        if (Vt !== null) rotateRows(Vt, i * n, j * n, n, c, s);
       }
     }
     if (rotations === 0) return;
@@ -332,4 +318,14 @@ export function thinSvdOfProduct(
   const U = f.Q === null ? core.U : matmul(f.Q, core.U, n1, f.a, p);
   const V = g.Q === null ? core.V : matmul(g.Q, core.V, n2, g.a, p);
   return { U, s: core.s, V };
+}
+
+/** Apply the Givens rotation [c −s; s c] to the rows of M starting at offsets a and b (len entries each), in place. */
+function rotateRows(M: Float64Array, a: number, b: number, len: number, c: number, s: number): void {
+  for (let r = 0; r < len; r++) {
+    const x = M[a + r];
+    const y = M[b + r];
+    M[a + r] = c * x - s * y;
+    M[b + r] = s * x + c * y;
+  }
 }
