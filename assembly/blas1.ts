@@ -25,6 +25,14 @@ export function add_f64(out: usize, x: usize, y: usize, n: i32): usize {
   return out;
 }
 
+/** x[0..n) = v. @returns x */
+export function fill_f64(x: usize, v: f64, n: i32): usize {
+  const vv = f64x2.splat(v); const n2 = n & ~1;
+  for (let j = 0; j < n2; j += 2) v128.store(x + (<usize>j << 3), vv);
+  if (n2 < n) store<f64>(x + (<usize>n2 << 3), v);
+  return x;
+}
+
 /** Σ x_j y_j. */
 export function dot_f64(x: usize, y: usize, n: i32): f64 {
   let s0 = f64x2.splat(0), s1 = f64x2.splat(0); const n4 = n & ~3;

@@ -27,6 +27,9 @@ export class KernelLoadError extends MatsenseError {}
 /** A method was called out of order on a stateful handle (e.g. `step()` before `setup()`). */
 export class StateError extends MatsenseError {}
 
+/** A worker thread failed: its job threw, it could not start, or it exited while work was pending. */
+export class WorkerError extends MatsenseError {}
+
 /** A run was cancelled through its AbortSignal. */
 export class AbortError extends MatsenseError {}
 

@@ -6,7 +6,8 @@
 import { OutOfMemoryError, StateError, ValidationError, formatBytes } from './errors.js';
 import type { Kernels } from './kernels/api.js';
 import { ZIG_TABLE_BYTES } from './kernels/api.js';
-import { compileKernels, instantiateKernels, sharedMemorySupported, type KernelVariant } from './kernels/load.js';
+import { compileKernels, instantiateKernels, sharedMemorySupported } from './kernels/load.js';
+import type { WorkerScript } from './workers/spawn.js';
 
 const PAGE = 65536;
 /** wasm32 addresses at most 4 GiB: 65536 pages of 64 KiB. */
@@ -21,8 +22,19 @@ export interface RuntimeOptions {
   shared?: boolean;
   /** Upper bound on the memory this runtime may grow to, in bytes (≤ 4 GiB, the wasm32 limit). */
   maxBytes?: number;
-  /** A compiled kernel module to use instead of loading the packaged binary. */
+  /**
+   * The compiled SIMD kernels (build/matsense.wasm) to use instead of loading the packaged binary: a non-shared
+   * runtime runs on it, and so do the workers of private and message placements. Pass it where the package's files
+   * are not reachable (a bundled or differently hosted application, an edge runtime that imports wasm as a module).
+   */
   module?: WebAssembly.Module;
+  /** The compiled SIMD + threads kernels (build/matsense-threads.wasm): a shared runtime and its workers run on it. */
+  threadsModule?: WebAssembly.Module;
+  /**
+   * The worker program (build/matsense-worker.js): its URL, or its source text. Default: the packaged file, found
+   * next to the package code.
+   */
+  workerScript?: WorkerScript;
   /** Use this memory (e.g. a shared memory created by a coordinator) instead of creating one. Workers only. */
   memory?: WebAssembly.Memory;
 }
@@ -89,12 +101,18 @@ export class Runtime {
   private peak = 0;
   private grows = 0;
   private disposed = false;
+  private readonly owned = new Set<{ dispose(): void }>();
 
   private constructor(
     readonly memory: WebAssembly.Memory,
     readonly kernels: Kernels,
     readonly shared: boolean,
     readonly maxBytes: number,
+    /** The compiled kernels this runtime runs on (the threads build when shared); workers of shared placements get it. */
+    readonly module: WebAssembly.Module,
+    private readonly simdModuleGiven: WebAssembly.Module | undefined,
+    /** The worker program its placements start (undefined: the packaged file). */
+    readonly workerScript: WorkerScript | undefined,
   ) {
     this.zigTable = this.alloc(ZIG_TABLE_BYTES);
     kernels.zig_init(this.zigTable);
@@ -110,12 +128,25 @@ export class Runtime {
     if (!(maxBytes > HEAP_BASE && maxBytes <= WASM32_MAX_BYTES)) {
       throw new ValidationError(`maxBytes must be in (64 KiB, 4 GiB], got ${maxBytes}`);
     }
-    const variant: KernelVariant = shared ? 'threads' : 'simd';
-    const module = opts.module ?? (await compileKernels(variant));
+    for (const key of ['module', 'threadsModule'] as const) {
+      if (opts[key] !== undefined && !(opts[key] instanceof WebAssembly.Module)) throw new ValidationError(`${key} must be a compiled WebAssembly.Module`);
+    }
+    const module = shared ? opts.threadsModule ?? (await compileKernels('threads')) : opts.module ?? (await compileKernels('simd'));
     const memory = opts.memory ?? new WebAssembly.Memory({ initial: 2, maximum: Math.floor(maxBytes / PAGE), shared } as WebAssembly.MemoryDescriptor);
     const kernels = await instantiateKernels(module, memory);
-    return new Runtime(memory, kernels, shared, maxBytes);
+    return new Runtime(memory, kernels, shared, maxBytes, module, opts.module, opts.workerScript);
   }
+
+  /** The SIMD kernels (non-shared memory) that workers owning their rows instantiate: the given module or the packaged one. */
+  async simdModule(): Promise<WebAssembly.Module> {
+    if (!this.shared) return this.module;
+    return this.simdModuleGiven ?? compileKernels('simd');
+  }
+
+  /** Register something to dispose with the runtime (operators whose workers must stop). */
+  own(x: { dispose(): void }): void { this.owned.add(x); }
+  /** Forget a registration (the thing was disposed on its own). */
+  disown(x: { dispose(): void }): void { this.owned.delete(x); }
 
   /** Bytes an allocation of `bytes` really takes (rounded up to the alignment). */
   static blockBytes(bytes: number): number { return Math.ceil(Math.max(bytes, 1) / ALIGN) * ALIGN; }
@@ -171,6 +202,7 @@ export class Runtime {
 
   /** Return a block to the allocator (adjacent free blocks are merged; a free block at the top lowers the top). */
   free(ptr: number): void {
+    if (this.disposed) return; // everything went with the runtime
     const size = this.live.get(ptr);
     if (size === undefined) throw new StateError(`free of ${ptr}, which is not a live allocation (double free?)`);
     this.live.delete(ptr);
@@ -212,8 +244,15 @@ export class Runtime {
     return { used: this.used, peak: this.peak, blocks: this.live.size, memoryBytes: this.memory.buffer.byteLength, grows: this.grows };
   }
 
-  /** Drop every allocation; further use throws. The memory itself is released by the garbage collector. */
+  /**
+   * Dispose everything made in this runtime (operators stop their workers), then drop every allocation; any later use
+   * of the runtime, or of a problem, operator or solver made in it, throws a StateError. The memory itself is
+   * released by the garbage collector. Idempotent.
+   */
   dispose(): void {
+    if (this.disposed) return;
+    for (const x of [...this.owned]) x.dispose();
+    this.owned.clear();
     this.disposed = true;
     this.live.clear();
     this.freeList = [];

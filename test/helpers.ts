@@ -46,12 +46,12 @@ export function transpose(A: ArrayLike<number>, m: number, n: number): Float64Ar
   return T;
 }
 
-/** max |a − b| / max(1, max |b|). */
+/** max |a − b| / max |b| (relative to the reference's largest entry; absolute only when b is all zeros). */
 export function relMaxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
   let d = 0, s = 0;
   for (let i = 0; i < a.length; i++) { d = Math.max(d, Math.abs(a[i] - b[i])); s = Math.max(s, Math.abs(b[i])); }
-  return d / Math.max(1, s);
+  return s > 0 ? d / s : d;
 }
 
 export function norm(a: ArrayLike<number>): number { let s = 0; for (let i = 0; i < a.length; i++) s += a[i] * a[i]; return Math.sqrt(s); }

@@ -9,6 +9,7 @@ import {
   createProblemParallel,
   createProblem,
   createRuntime,
+  factorDistance,
   sharedMemorySupported,
   solve,
   type Callback,
@@ -65,11 +66,10 @@ class LiveSampler implements Callback {
     p.loss.push(s.loss);
     p.relResidual.push(s.relResidual);
     const { model, problem } = s;
-    if (problem.Mstar && this.mstarNorm > 0) {
-      const X = s.X.a, M = problem.Mstar.a;
-      let d = 0;
-      for (let i = 0; i < X.length; i++) { const e = X[i] - M[i]; d += e * e; }
-      p.relError.push(Math.sqrt(d) / this.mstarNorm);
+    if (problem.Ustar && problem.Vstar && problem.sigma && this.mstarNorm > 0) {
+      // from the factors (thin QRs), never the n1 × n2 estimate
+      const e = s.estimate();
+      p.relError.push(factorDistance(e.F.a, e.G.a, e.k, problem.Ustar, problem.sigma, problem.Vstar, problem.n1, problem.n2) / this.mstarNorm);
     } else {
       p.relError.push(NaN);
     }

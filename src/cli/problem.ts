@@ -11,11 +11,10 @@ import { resolve } from 'node:path';
 import { loadNpz } from '../io/node.js';
 import type { NpyArray } from '../io/npy.js';
 import { NpyFormatError } from '../io/npy.js';
-import { createProblem, type ProblemOptions } from '../problems/generate.js';
+import { createProblem, createProblemParallel, type ProblemOptions } from '../problems/generate.js';
 import { problemFromData, problemFromDataParallel } from '../problems/data.js';
 import type { Problem } from '../problems/problem.js';
 import type { Runtime } from '../runtime.js';
-import { createProblemParallel } from '../workers/problem.js';
 import { UsageError, type OptSpec, type OptValue } from './args.js';
 
 /** Options that describe a generated problem (and the shape hints of a loaded one). */

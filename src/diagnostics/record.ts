@@ -3,10 +3,11 @@
  * (train loss, relative residual, relative error when M* is known, test error when test data is given,
  * gradient norm, imbalance ‖FᵀF − GᵀG‖_F for the asymmetric model, wall time).
  */
-import type { F64Buf, Runtime } from '../runtime.js';
+import type { PassWorkspace } from '../operators/pass.js';
 import type { Problem } from '../problems/problem.js';
-import type { FactorModel } from '../rules/types.js';
-import type { Callback, IterateState } from './callback.js';
+import { Runtime, type F64Buf } from '../runtime.js';
+import type { Callback, IterateState, SetupState } from './callback.js';
+import { TruthDistance } from './truth.js';
 
 /** Per-iteration arrays of a run; index t is the iterate after t updates. */
 export interface RunRecord {
@@ -28,7 +29,11 @@ export interface RunRecord {
   timeMs: Float64Array;
 }
 
-/** Records the cheap metrics; preallocates everything in `onSetup` so iterations allocate nothing. */
+/**
+ * Records the cheap metrics; preallocates everything in `onSetup` so iterations allocate no runtime memory. The
+ * relative error and the test error are computed from the estimate's factors (the test error by a residual-only
+ * pass of the test operator), never from an n1 × n2 matrix the solver would have to form.
+ */
 export class CheapMetrics implements Callback {
   private n = 0;
   private cap = 0;
@@ -39,11 +44,18 @@ export class CheapMetrics implements Callback {
   private hasImb = false;
   private gramF?: F64Buf;
   private gramG?: F64Buf;
-  private testR?: F64Buf;
-  private rt?: Runtime;
+  private truth?: TruthDistance;
+  private test?: PassWorkspace;
+  private readonly ss = new Float64Array(1);
 
-  onSetup(s: { rt: Runtime; problem: Problem; model: FactorModel; maxIter: number }): void {
-    this.rt = s.rt;
+  /** Runtime bytes `onSetup` allocates for a width-`k` model whose estimate factors have width `ke`. */
+  static bytesFor(problem: Problem, kind: 'asymmetric' | 'symmetric', k: number, ke: number): number {
+    const b = Runtime.blockBytes;
+    return (kind === 'asymmetric' ? 2 * b(k * k * 8) : 0) + (problem.hasTruth ? TruthDistance.bytesFor(problem) : 0)
+      + (problem.test ? problem.test.op.workspaceBytes({ model: 'asymmetric', widths: [ke], precision: 'f64' }) : 0);
+  }
+
+  onSetup(s: SetupState): void {
     // Start small and double as needed: maxIter may be huge (a run meant to be stopped by tol or abort), and
     // preallocating maxIter + 1 entries would reserve gigabytes. Growth is amortized O(1), JS-side only.
     this.cap = Math.min(s.maxIter + 1, 4096);
@@ -51,11 +63,15 @@ export class CheapMetrics implements Callback {
     this.n = 0;
     const f = () => new Float64Array(this.cap);
     this.arrays = { iter: new Int32Array(this.cap), loss: f(), relResidual: f(), relError: f(), testError: f(), gradNorm: f(), imbalance: f(), timeMs: f() };
-    this.hasErr = s.problem.Mstar !== undefined && (s.problem.MstarNorm ?? 0) > 0;
+    this.hasErr = s.problem.hasTruth;
     this.hasTest = s.problem.test !== undefined;
     this.hasImb = s.model.kind === 'asymmetric';
     if (this.hasImb) { this.gramF = s.rt.f64(s.model.k * s.model.k); this.gramG = s.rt.f64(s.model.k * s.model.k); }
-    if (this.hasTest) this.testR = s.rt.f64(s.problem.test!.op.m);
+    if (this.hasErr) this.truth = new TruthDistance(s.rt, s.problem);
+    if (this.hasTest) {
+      const t = s.problem.test!;
+      this.test = t.op.workspace(s.rt, { model: 'asymmetric', widths: [s.estimateWidth], precision: 'f64', y: t.y });
+    }
   }
 
   onIterate(s: IterateState): void {
@@ -70,12 +86,15 @@ export class CheapMetrics implements Callback {
     let g2 = K.dot_f64(grad.dF.ptr, grad.dF.ptr, grad.dF.length);
     if (model.kind === 'asymmetric') g2 += K.dot_f64(grad.dG.ptr, grad.dG.ptr, grad.dG.length);
     a.gradNorm[t] = Math.sqrt(g2);
-    if (this.hasErr) a.relError[t] = Math.sqrt(K.sqdist_f64(s.X.ptr, problem.Mstar!.ptr, s.X.length)) / problem.MstarNorm!;
-    if (this.hasTest) {
-      const test = problem.test!;
-      test.op.apply(s.X.a, this.testR!.a);
-      const yn = Math.sqrt(K.dot_f64(test.y.ptr, test.y.ptr, test.y.length));
-      a.testError[t] = Math.sqrt(K.sqdist_f64(this.testR!.ptr, test.y.ptr, test.y.length)) / (yn > 0 ? yn : 1);
+    if (this.hasErr || this.hasTest) {
+      const e = s.estimate();
+      if (this.hasErr) a.relError[t] = this.truth!.relError(e);
+      if (this.hasTest) {
+        const test = problem.test!;
+        this.test!.pass([{ slot: 0, F: e.F, G: e.G }], this.ss);
+        const yn = Math.sqrt(K.dot_f64(test.y.ptr, test.y.ptr, test.y.length));
+        a.testError[t] = Math.sqrt(this.ss[0]) / (yn > 0 ? yn : 1);
+      }
     }
     if (this.hasImb) {
       const k = model.k;
@@ -122,7 +141,7 @@ export class CheapMetrics implements Callback {
   }
 
   dispose(): void {
-    this.gramF?.free(); this.gramG?.free(); this.testR?.free();
-    this.gramF = this.gramG = this.testR = undefined;
+    this.gramF?.free(); this.gramG?.free(); this.truth?.dispose(); this.test?.dispose();
+    this.gramF = this.gramG = undefined; this.truth = undefined; this.test = undefined;
   }
 }

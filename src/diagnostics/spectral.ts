@@ -27,7 +27,7 @@ import { singularValues, svd, thinSvdOfProduct } from '../linalg/svd.js';
 import type { Problem } from '../problems/problem.js';
 import type { FactorModel } from '../rules/types.js';
 import type { Runtime } from '../runtime.js';
-import type { Callback, IterateState } from './callback.js';
+import type { Callback, IterateState, SetupState } from './callback.js';
 
 /** Options of {@link SpectralDiagnostics}. */
 export interface SpectralOptions {
@@ -152,7 +152,7 @@ export class SpectralDiagnostics implements Callback {
     this.every = every; this.alignTol = alignTol; this.escapeFraction = escapeFraction;
   }
 
-  onSetup(s: { rt: Runtime; problem: Problem; model: FactorModel; maxIter: number }): void {
+  onSetup(s: SetupState): void {
     this.problem = s.problem;
     this.model = s.model;
     const asym = s.model.kind === 'asymmetric';

@@ -19,6 +19,7 @@ export interface Kernels {
   axpy_f64(y: number, x: number, a: number, n: number): number;
   scal_f64(x: number, a: number, n: number): number;
   add_f64(out: number, x: number, y: number, n: number): number;
+  fill_f64(x: number, v: number, n: number): number;
   dot_f64(x: number, y: number, n: number): number;
   sqdist_f64(x: number, y: number, n: number): number;
   cvt_f64_to_f32(out: number, x: number, n: number): number;
@@ -42,7 +43,7 @@ export interface Kernels {
 export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
   'gemv_f32_f64', 'gemv_f32', 'gemvt_f32_f64', 'gemvt_f32', 'residual_adjoint_f32_f64', 'residual_adjoint_mixed', 'residual_adjoint_f32',
   'gemm_nt_f64', 'gemm_nn_f64', 'gemm_tn_f64',
-  'axpy_f64', 'scal_f64', 'add_f64', 'dot_f64', 'sqdist_f64', 'cvt_f64_to_f32', 'cvt_f32_to_f64', 'stream_sum_f32',
+  'axpy_f64', 'scal_f64', 'add_f64', 'fill_f64', 'dot_f64', 'sqdist_f64', 'cvt_f64_to_f32', 'cvt_f32_to_f64', 'stream_sum_f32',
   'zig_init', 'normal_rows_f32', 'normal_f64', 'uniform_f64', 'symmetrize_rows_f32',
   'residual_adjoint_batch_f32_f64', 'gram_upper_f32_f64', 'symmetrize_upper_f64', 'symv_upper_f64',
 ];

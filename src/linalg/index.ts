@@ -31,4 +31,4 @@ export {
   type SolveRightPsdResult,
 } from './cholesky.js';
 export { principalAngles, subspaceDistance } from './angles.js';
-export { topKSvd, topKSvdDense, type MatVec, type TopKSvdOptions, type TopKSvdResult } from './topk.js';
+export { topKSvd, topKSvdDense, topSingularValue, type MatVec, type TopKSvdOptions, type TopKSvdResult } from './topk.js';

@@ -152,3 +152,25 @@ export function topKSvdDense(M: Float64Array, n1: number, n2: number, k: number,
   };
   return topKSvd(apply, applyT, n1, n2, k, opts);
 }
+
+/**
+ * Largest singular value of an n1 × n2 matrix known by its products, by power iteration on MᵀM from a fixed start
+ * (deterministic). 30 iterations by default: enough for a step-size estimate (it errs low by a factor that goes to
+ * 1 geometrically with the gap σ2/σ1).
+ */
+export function topSingularValue(apply: MatVec, applyT: MatVec, n1: number, n2: number, iters = 30): number {
+  let v = new Float64Array(n2).map((_, j) => 1 + 0.01 * Math.sin(j + 1));
+  const u = new Float64Array(n1);
+  let w = new Float64Array(n2);
+  let sigma = 0;
+  for (let t = 0; t < iters; t++) {
+    let nv = 0; for (const x of v) nv += x * x; nv = Math.sqrt(nv);
+    if (nv === 0) return 0;
+    for (let j = 0; j < n2; j++) v[j] /= nv;
+    apply(v, u);
+    let nu = 0; for (const x of u) nu += x * x; sigma = Math.sqrt(nu);
+    applyT(u, w);
+    [v, w] = [w, v];
+  }
+  return sigma;
+}

@@ -1,13 +1,23 @@
 /**
- * Dense measurement operator: the m × (n1·n2) matrix A stored as f32 rows in wasm memory (math.md §2, §8).
- * Vectors are f64 and all sums accumulate in f64, so the iteration is exact for this f32 operator.
- * The fused residual/adjoint kernel reads A once per GD iteration.
+ * The dense operator: the m × (n1·n2) matrix A (row i = vec(A_i)) stored as f32 rows (half the bytes of f64), on a
+ * placement that says where the rows live and which threads compute on them (src/placement/). Its factor-form pass
+ * forms each trajectory's X = F Gᵀ, reads A once for all of them (the fused residual/adjoint block program: r = A x
+ * − y and E = Aᵀ r, B trajectories per read), and takes E·G and Eᵀ·F. Vectors are f64; the arithmetic of a pass is
+ * its workspace's precision.
+ *
+ * Row i of a Gaussian operator depends only on (seed, stream, i), so every placement and thread count generates the
+ * same bits, and passes differ across thread counts only by the order of the sum over row blocks.
  */
 import { ValidationError } from '../errors.js';
-import type { F32Buf, Runtime } from '../runtime.js';
+import { PRECISION_CODE } from '../kernels/programs.js';
 import { STREAM, splitSeed } from '../random.js';
-import { MeasurementOperator, type Vec } from './base.js';
-import { ScratchVectors } from './scratch.js';
+import { F32Buf, F64Buf, type Runtime } from '../runtime.js';
+import { createPlacement } from '../placement/create.js';
+import { LocalPlacement, type Job, type Placement, type PlacementKind, type PlacementOptions, type RowData } from '../placement/placement.js';
+import type { RowLayout } from '../workers/protocol.js';
+import { MeasurementOperator, type Vec } from './operator.js';
+import type { PassWorkspace, WorkspaceSpec } from './pass.js';
+import { DenseFormWorkspace } from './workspace.js';
 
 /** Options of {@link DenseOperator.gaussian}. */
 export interface GaussianOperatorOptions {
@@ -21,131 +31,203 @@ export interface GaussianOperatorOptions {
   stream?: number;
 }
 
-/**
- * Arithmetic of the fused residual/adjoint pass (the operator is always stored in f32):
- * - 'f64': products and sums in f64 — GD is exact for the f32 operator;
- * - 'mixed' (default): residuals exactly as 'f64'; the adjoint's 4-row partial sums in f32, accumulated over rows
- *   in f64 (gradient relative error ~1e-7, which does not limit the attainable accuracy, ~1.2× faster);
- * - 'f32': everything in f32 (fastest; residuals floor at ~1e-6 relative).
- */
-export type Precision = 'f64' | 'mixed' | 'f32';
-
 export class DenseOperator extends MeasurementOperator {
   readonly name: string;
-  private _precision: Precision = 'mixed';
-  private f32scratch?: { x: F32Buf; b: F32Buf; r: F32Buf; S: F32Buf };
-  /** The operator rows (m × n1·n2, f32, row-major). */
-  readonly A: F32Buf;
-  private readonly scratch: ScratchVectors<'x' | 'r' | 'S' | 'b'>;
 
-  private constructor(readonly rt: Runtime, A: F32Buf, m: number, n1: number, n2: number, symmetric: boolean, name: string) {
+  private constructor(readonly rt: Runtime, readonly rows: Placement, m: number, n1: number, n2: number, symmetric: boolean, name: string) {
     super(m, n1, n2, symmetric);
-    this.A = A;
     this.name = name;
-    this.scratch = new ScratchVectors(rt);
+    rt.own(this);
   }
 
-  /** Bytes of the f32 operator for these sizes (what {@link gaussian} will allocate). */
+  /** The row layout of an n1 × n2 dense operator: one f32 array of n1·n2 entries per row. */
+  static layout(n1: number, n2: number): RowLayout { return { bytesPerRow: [n1 * n2 * 4] }; }
+
+  /** Bytes of the f32 operator for these sizes. */
   static bytesFor(m: number, n1: number, n2: number): number { return m * n1 * n2 * 4; }
 
   /**
-   * A Gaussian operator, entries iid N(0, 1/m) (or its symmetrized form), generated inside wasm row by row:
-   * row i depends only on (seed, stream, i), so any thread count gives the same bits.
+   * A Gaussian operator, entries iid N(0, 1/m) (or its symmetrized form), generated in the runtime's memory on the
+   * calling thread. For threads, see {@link DenseOperator.create}.
    */
   static gaussian(rt: Runtime, o: GaussianOperatorOptions): DenseOperator {
-    const { m, n1, n2 } = o;
-    const symmetric = o.symmetric ?? false;
-    if (symmetric && n1 !== n2) throw new ValidationError(`a symmetric operator needs n1 = n2, got ${n1} × ${n2}`);
-    const N = n1 * n2;
-    const A = rt.f32(m * N);
-    const [hi, lo] = splitSeed(o.seed ?? 0);
-    // Generate in chunks of rows so huge operators do not hold the thread for seconds without a break point.
-    const scale = 1 / Math.sqrt(m);
-    rt.kernels.normal_rows_f32(A.ptr, m, N, scale, hi, lo, o.stream ?? STREAM.operator, 0, rt.zigTable);
-    if (symmetric) rt.kernels.symmetrize_rows_f32(A.ptr, m, n1);
-    return new DenseOperator(rt, A, m, n1, n2, symmetric, symmetric ? 'dense-gaussian-sym' : 'dense-gaussian');
+    const { m, n1, n2, symmetric } = checkGaussian(o);
+    const op = new DenseOperator(rt, new LocalPlacement(rt, m, DenseOperator.layout(n1, n2)), m, n1, n2, symmetric, gaussianName(symmetric));
+    op.rows.run(op.generateJob(o));
+    return op;
   }
 
   /**
-   * Wrap your own operator matrix (m × n1·n2, row-major: row i is vec(A_i)). It is copied into wasm memory as f32.
+   * A Gaussian operator (bit for bit {@link gaussian}'s) or your own matrix (`data`: m × n1·n2 row-major, row i =
+   * vec(A_i), copied as f32), on any placement: `threads` and `memory` (see {@link PlacementOptions}).
+   */
+  static async create(rt: Runtime, o: (GaussianOperatorOptions | { m: number; n1: number; n2: number; data: Float32Array | Float64Array; symmetric?: boolean | 'auto' }) & PlacementOptions): Promise<DenseOperator> {
+    if (o === null || typeof o !== 'object') throw new ValidationError('operator options must be an object');
+    if ('data' in o) {
+      const sym = checkOperatorMatrix(o.data, o.m, o.n1, o.n2, o.symmetric ?? 'auto');
+      const rows = await createPlacement(rt, o.m, DenseOperator.layout(o.n1, o.n2), o, [toF32(o.data)]);
+      return new DenseOperator(rt, rows, o.m, o.n1, o.n2, sym, 'dense');
+    }
+    const { m, n1, n2, symmetric } = checkGaussian(o);
+    const rows = await createPlacement(rt, m, DenseOperator.layout(n1, n2), o);
+    const op = new DenseOperator(rt, rows, m, n1, n2, symmetric, gaussianName(symmetric));
+    try {
+      await rows.runAsync(op.generateJob(o));
+    } catch (e) { op.dispose(); throw e; }
+    return op;
+  }
+
+  /**
+   * Wrap your own operator matrix (m × n1·n2, row-major: row i is vec(A_i)), copied into the runtime as f32.
    * `symmetric: 'auto'` checks whether every A_i is symmetric.
    */
   static fromArray(rt: Runtime, data: Float32Array | Float64Array, m: number, n1: number, n2: number, symmetric: boolean | 'auto' = 'auto'): DenseOperator {
     const sym = checkOperatorMatrix(data, m, n1, n2, symmetric);
-    const A = rt.f32(m * n1 * n2).set(data);
-    return new DenseOperator(rt, A, m, n1, n2, sym, 'dense');
+    return new DenseOperator(rt, new LocalPlacement(rt, m, DenseOperator.layout(n1, n2), [toF32(data)]), m, n1, n2, sym, 'dense');
   }
 
-  get memoryBytes(): number { return this.A.length * 4; }
+  private generateJob(o: GaussianOperatorOptions): Job {
+    const [hi, lo] = splitSeed(o.seed ?? 0);
+    return {
+      program: 'dense.generate', params: [this.N, 1 / Math.sqrt(this.m), hi, lo, o.stream ?? STREAM.operator, this.seesOnlySymmetric ? this.n1 : 0],
+      inputLen: 0, rowsIn: false, rowsOut: 0, partialLen: 0,
+    };
+  }
 
-  /** Arithmetic of the fused pass (see {@link Precision}). Setting 'f32' allocates its f32 scratch vectors now. */
-  get precision(): Precision { return this._precision; }
-  set precision(p: Precision) {
-    if (p !== 'f64' && p !== 'mixed' && p !== 'f32') throw new ValidationError(`precision must be 'f64', 'mixed' or 'f32', got ${String(p)}`);
-    this._precision = p;
-    if (p === 'f32' && !this.f32scratch) {
-      this.f32scratch = { x: this.rt.f32(this.N), b: this.rt.f32(this.m), r: this.rt.f32(this.m), S: this.rt.f32(this.N) };
+  override get synchronous(): boolean { return this.rows.synchronous; }
+  override get threads(): number { return this.rows.threads; }
+  override get placement(): PlacementKind { return this.rows.kind; }
+  get memoryBytes(): number { return this.rows.runtimeBytes; }
+  /** Bytes of the operator wherever it lives (the runtime, or the workers' own memories). */
+  get operatorBytes(): number { return DenseOperator.bytesFor(this.m, this.n1, this.n2); }
+  protected override runtimeDisposed(): boolean { return this.rt.isDisposed; }
+
+  /**
+   * The f32 rows (m × n1·n2) in the runtime's memory, for local and shared placements; undefined where workers hold
+   * them in memories of their own.
+   */
+  get A(): F32Buf | undefined {
+    const p = this.rows.rowPointers()?.[0];
+    return p === undefined ? undefined : new F32Buf(this.rt, p, this.m * this.N);
+  }
+
+  protected _apply(X: Vec, out: Vec): void { void this.vecJob('apply', X, out); }
+  protected _adjoint(r: Vec, S: Vec): void { void this.vecJob('adjoint', r, S); }
+  protected override _applyAsync(X: Vec, out: Vec): Promise<void> { return this.vecJob('apply', X, out, true) as Promise<void>; }
+  protected override _adjointAsync(r: Vec, S: Vec): Promise<void> { return this.vecJob('adjoint', r, S, true) as Promise<void>; }
+
+  /**
+   * One vec-form job through the placement. A vector that lives in the runtime's memory is passed by pointer, any
+   * other through a temporary runtime buffer (not a hot path: diagnostics, the dot-test, generating y).
+   */
+  private vecJob(which: 'apply' | 'adjoint', v: Vec, out: Vec, async = false): void | Promise<void> {
+    const rt = this.rt, N = this.N, temps: F64Buf[] = [];
+    const inMem = (a: Vec) => a.buffer === rt.memory.buffer ? new F64Buf(rt, a.byteOffset, a.length) : undefined;
+    const vIn = inMem(v), oIn = inMem(out);
+    const vBuf = vIn ?? (() => { const b = rt.f64(v.length).set(v); temps.push(b); return b; })();
+    const oBuf = oIn ?? (() => { const b = rt.f64(out.length); temps.push(b); return b; })();
+    const job: Job = which === 'apply'
+      ? { program: 'dense.apply', params: [N], inputLen: N, rowsIn: false, rowsOut: 1, partialLen: 0, input: vBuf, rowsOutBuf: oBuf }
+      : { program: 'dense.adjoint', params: [N], inputLen: 0, rowsIn: true, rowsOut: 0, partialLen: N, rowsInBuf: vBuf, out: oBuf };
+    const release = () => { for (const b of temps) b.free(); };
+    const fin = () => { if (!oIn) out.set(oBuf.a); release(); };
+    if (async) return this.rows.runAsync(job).then(fin, (e) => { release(); throw e; });
+    try { this.rows.run(job); } catch (e) { release(); throw e; }
+    fin();
+  }
+
+  /** Σ_i vec(A_i) vec(A_i)ᵀ (upper triangle; N × N f64) into G, over any placement (Gram mode). */
+  override async gramInto(G: F64Buf): Promise<void> {
+    this.checkLive();
+    if (G.length < this.N * this.N) throw new ValidationError(`G must hold ${this.N} × ${this.N} entries`);
+    await this.rows.runAsync({ program: 'dense.gram', params: [this.N], inputLen: 0, rowsIn: false, rowsOut: 0, partialLen: this.N * this.N, out: G });
+    this.rt.kernels.symmetrize_upper_f64(G.ptr, this.N);
+  }
+
+  protected override _workspace(rt: Runtime, spec: WorkspaceSpec): PassWorkspace {
+    if (rt !== this.rt) throw new ValidationError('a dense operator serves solvers of the runtime it was made in');
+    return new DenseWorkspace(rt, this, spec);
+  }
+
+  protected override _dispose(): void {
+    this.rows.dispose();
+    this.rt.disown(this);
+  }
+
+  /** {@link dispose}, then wait until every worker has exited. */
+  async close(): Promise<void> { this.dispose(); await this.rows.close(); }
+
+  /** Workers that have exited (tests). */
+  get exitedWorkers(): number { return this.rows.exitedWorkers; }
+}
+
+/** The fused pass over the placement: one read of A for every trajectory of the pass. */
+class DenseWorkspace extends DenseFormWorkspace {
+  private readonly code: number;
+
+  constructor(rt: Runtime, private readonly op: DenseOperator, spec: WorkspaceSpec) {
+    super(rt, op, spec);
+    this.code = PRECISION_CODE[spec.precision];
+  }
+
+  /** The fused pass (residuals and E), or residuals only (their squared norms land after the count·N entries of E). */
+  private makeJob(count: number, X: F64Buf, E: F64Buf, R: F64Buf, needE: boolean): Job {
+    const { N } = this.op, y = this.spec.y;
+    if (needE) {
+      return { program: 'dense.fused', params: [N, count, this.code], inputLen: count * N, rowsIn: true, rowsOut: count, partialLen: count * N + count, input: X, rowsInBuf: y, rowsOutBuf: R, out: E };
     }
+    return { program: 'dense.residual', params: [N, count], inputLen: count * N, rowsIn: true, rowsOut: count, partialLen: count, input: X, rowsInBuf: y, rowsOutBuf: R, out: new F64Buf(this.rt, E.ptr + count * N * 8, count) };
   }
 
-  protected _apply(X: Vec, out: Vec): void {
-    const x = this.inMemory(X, 'x', this.N), o = this.inMemory(out, 'r', this.m);
-    this.rt.kernels.gemv_f32_f64(o.ptr, this.A.ptr, x.ptr, this.m, this.N);
-    o.done(out);
+  protected residualAdjoint(count: number, X: F64Buf, E: F64Buf, R: F64Buf, _slots: readonly number[], needE: boolean): void {
+    this.op.rows.run(this.makeJob(count, X, E, R, needE));
   }
 
-  protected _adjoint(r: Vec, S: Vec): void {
-    const v = this.inMemory(r, 'r', this.m), s = this.inMemory(S, 'S', this.N);
-    this.rt.kernels.gemvt_f32_f64(s.ptr, this.A.ptr, v.ptr, this.m, this.N);
-    s.done(S);
+  protected override residualAdjointAsync(count: number, X: F64Buf, E: F64Buf, R: F64Buf, _slots: readonly number[], needE: boolean): Promise<void> {
+    return this.op.rows.runAsync(this.makeJob(count, X, E, R, needE));
   }
+}
 
-  protected override _residualAdjoint(X: Vec, b: Vec, r: Vec, S: Vec): number {
-    const x = this.inMemory(X, 'x', this.N), bb = this.inMemory(b, 'b', this.m);
-    const rr = this.inMemory(r, 'r', this.m), s = this.inMemory(S, 'S', this.N);
-    const K = this.rt.kernels;
-    let ss: number;
-    if (this._precision === 'f32') {
-      const f = this.f32scratch!;
-      K.cvt_f64_to_f32(f.x.ptr, x.ptr, this.N);
-      K.cvt_f64_to_f32(f.b.ptr, bb.ptr, this.m);
-      ss = K.residual_adjoint_f32(f.S.ptr, f.r.ptr, this.A.ptr, f.x.ptr, f.b.ptr, this.m, this.N);
-      K.cvt_f32_to_f64(rr.ptr, f.r.ptr, this.m);
-      K.cvt_f32_to_f64(s.ptr, f.S.ptr, this.N);
-    } else if (this._precision === 'mixed') {
-      ss = K.residual_adjoint_mixed(s.ptr, rr.ptr, this.A.ptr, x.ptr, bb.ptr, this.m, this.N);
-    } else {
-      ss = K.residual_adjoint_f32_f64(s.ptr, rr.ptr, this.A.ptr, x.ptr, bb.ptr, this.m, this.N);
-    }
-    rr.done(r); s.done(S);
-    return ss;
+function gaussianName(symmetric: boolean): string { return symmetric ? 'dense-gaussian-sym' : 'dense-gaussian'; }
+
+function checkGaussian(o: GaussianOperatorOptions): { m: number; n1: number; n2: number; symmetric: boolean } {
+  if (o === null || typeof o !== 'object') throw new ValidationError('operator options must be an object');
+  const { m, n1, n2 } = o;
+  for (const [k, v] of [['m', m], ['n1', n1], ['n2', n2]] as const) {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new ValidationError(`${k} must be a positive integer, got ${String(v)}`);
   }
+  const symmetric = o.symmetric ?? false;
+  if (typeof symmetric !== 'boolean') throw new ValidationError(`symmetric must be a boolean, got ${String(symmetric)}`);
+  if (symmetric && n1 !== n2) throw new ValidationError(`a symmetric operator needs n1 = n2, got ${n1} × ${n2}`);
+  return { m, n1, n2, symmetric };
+}
 
-  private inMemory(a: Vec, slot: 'x' | 'r' | 'S' | 'b', n: number) { return this.scratch.inMemory(a, slot, n); }
-
-  override dispose(): void {
-    if (this.f32scratch) for (const b of Object.values(this.f32scratch)) b.free();
-    this.f32scratch = undefined;
-    this.scratch.free();
-    this.A.free();
-  }
+function toF32(data: Float32Array | Float64Array): Float32Array {
+  return data instanceof Float32Array ? data : Float32Array.from(data);
 }
 
 /**
  * Check a given operator matrix (m × n1·n2 row-major): its length and that every entry is finite; resolve `symmetric`
  * ('auto': whether every A_i is symmetric; true: checked). Used by every operator built from your data.
- * @returns whether the operator is symmetric
+ * @returns whether every A_i is symmetric
  */
 export function checkOperatorMatrix(data: Float32Array | Float64Array, m: number, n1: number, n2: number, symmetric: boolean | 'auto' = 'auto'): boolean {
+  if (!(data instanceof Float32Array || data instanceof Float64Array)) throw new ValidationError('the operator matrix must be a Float32Array or Float64Array');
   const N = n1 * n2;
   if (data.length !== m * N) throw new ValidationError(`operator matrix has ${data.length} entries, expected m · n1 · n2 = ${m} · ${n1} · ${n2} = ${m * N}`);
   for (let i = 0; i < data.length; i++) {
-    if (!Number.isFinite(data[i])) throw new ValidationError(`operator entry ${i} (row ${Math.floor(i / N)}) is ${data[i]}: every entry must be finite`);
+    const v = data[i];
+    if (!Number.isFinite(v)) throw new ValidationError(`operator entry ${i} (row ${Math.floor(i / N)}) is ${v}: every entry must be finite`);
+    if (Math.abs(v) > F32_MAX) throw new ValidationError(`operator entry ${i} (row ${Math.floor(i / N)}) is ${v}, beyond the float32 range (±${F32_MAX.toPrecision(5)}) the operator is stored in`);
   }
   if (symmetric === 'auto') return n1 === n2 && isRowSymmetric(data, m, n1);
+  if (typeof symmetric !== 'boolean') throw new ValidationError(`symmetric must be a boolean or 'auto', got ${String(symmetric)}`);
   if (symmetric && (n1 !== n2 || !isRowSymmetric(data, m, n1))) throw new ValidationError('symmetric: true, but the A_i are not all symmetric');
   return symmetric;
 }
+
+/** The largest finite float32. */
+const F32_MAX = 3.4028234663852886e38;
 
 function isRowSymmetric(data: ArrayLike<number>, m: number, n: number): boolean {
   const N = n * n;
@@ -155,3 +237,5 @@ function isRowSymmetric(data: ArrayLike<number>, m: number, n: number): boolean 
   }
   return true;
 }
+
+export type { RowData };

@@ -1,35 +1,25 @@
 /**
- * Gram mode (math.md §8): when m ≥ n1·n2, form G = AᵀA (N × N, f64, symmetric; stored full, only the upper
- * triangle is computed and read) and c = Aᵀy once; then each fused pass is E = G vec(X) − c, which costs O(N²)
- * — it reads N²/2 · 8 bytes — independent of m.
+ * Gram mode (docs/theory.md, "how it is fast"): when m ≥ n1·n2, form G = AᵀA (N × N, f64, symmetric) and c = Aᵀy
+ * once from any operator; then each pass computes E = G vec(X) − c, which costs O(N²) — it reads N²/2 · 8 bytes —
+ * independent of m.
  *
- * The loss. ‖r‖² = xᵀGx − 2xᵀc + ‖y‖² cancels catastrophically: its absolute error is ~1e-16·‖y‖², so the relative
- * residual it gives floors at ~1e-8. Instead this operator keeps an *anchor*: an iterate x_a whose residual r_a was
- * computed exactly (one `apply` pass over A, which also refreshes the residual vector r) together with
- * ss_a = ‖r_a‖² and E_a = Aᵀr_a. Between anchors
+ * The loss. ‖r‖² = xᵀGx − 2xᵀc + ‖y‖² cancels catastrophically (its relative residual would floor at ~1e-8), so each
+ * trajectory keeps an *anchor*: an iterate x_a whose residual r_a was computed exactly (one apply pass over the inner
+ * operator) with ss_a = ‖r_a‖² and E_a = Aᵀr_a. Between anchors
  *
  *     ‖r(x)‖² = ss_a + dᵀ(E + E_a),   d = x − x_a      (since r = r_a + A d and E = E_a + G d),
  *
- * whose error is ~ε‖d‖‖c‖ (E = Gx − c itself carries an absolute error ~ε‖c‖), i.e. it shrinks with the distance to
- * the anchor. The anchor is refreshed every `refreshEvery` passes (default 100), when the estimate has dropped below
- * `refreshDrop` (1e-6) × ss_a, and when the error bound 4ε‖d‖‖c‖ exceeds `lossAccuracy` (1e-4) × the estimate, so the
- * recorded loss keeps ≥ 4 significant digits at every residual level (test/perf/gram.test.ts measures ≤ 1e-4 down to
- * a relative residual of 1e-12); anchors get frequent only below a relative residual of ~1e-9. The residual vector
- * `r` is only written at anchor passes (it is stale in between). E is exact up to ~ε‖c‖ absolute, which moves the
- * attainable relative error of GD by ~ε·κ(G) — far below 1e-10.
- *
- * Cost: building G is m·N²/2 multiply–adds (the kernel is register-tiled and chunked for L2, f64 accumulation); with
- * a shared-memory {@link ParallelDenseOperator} the rows of G are split across its threads. Gram mode pays off when the
- * run is long: see docs/performance.md for the measured break-even.
+ * whose error is ~ε‖d‖‖c‖ and shrinks with the distance to the anchor. The anchor is refreshed every `refreshEvery`
+ * passes (default 100), when the estimate has dropped below `refreshDrop` (1e-6) × ss_a, and when the error bound
+ * 4ε‖d‖‖c‖ exceeds `lossAccuracy` (1e-4) × the estimate, so the recorded loss keeps ≥ 4 significant digits at every
+ * residual level. Anchors live in the workspace, one per trajectory: solvers sharing a Gram operator never see each
+ * other's. The residual vector of a pass is exact only at anchor passes.
  */
 import { ValidationError } from '../errors.js';
-import type { Problem } from '../problems/problem.js';
-import type { F64Buf, Runtime } from '../runtime.js';
-import { OP } from '../workers/source.js';
-import { MeasurementOperator, type Vec } from './base.js';
-import { ScratchVectors } from './scratch.js';
-import { DenseOperator } from './dense.js';
-import { ParallelDenseOperator } from './parallel.js';
+import { Runtime, type F64Buf } from '../runtime.js';
+import { MeasurementOperator, type Vec } from './operator.js';
+import type { PassWorkspace, WorkspaceSpec } from './pass.js';
+import { DenseFormWorkspace } from './workspace.js';
 
 /** Options of {@link GramOperator.create}. */
 export interface GramOptions {
@@ -43,145 +33,152 @@ export interface GramOptions {
 
 export class GramOperator extends MeasurementOperator {
   readonly name: string;
-  /** G = AᵀA, N × N f64 row-major (upper triangle valid). */
-  readonly G: F64Buf;
-  /** c = Aᵀy. */
-  readonly c: F64Buf;
-  /** ‖y‖². */
-  readonly yy: number;
   /** Milliseconds spent forming G and c. */
   readonly buildMs: number;
-  /** Exact (anchor) passes so far. */
+  /** Exact (anchor) passes so far, over every workspace. */
   anchorCount = 0;
   readonly refreshEvery: number;
   readonly refreshDrop: number;
   readonly lossAccuracy: number;
-  private readonly cNorm: number;
-  private xa: F64Buf; private Ea: F64Buf; private d: F64Buf; private sum: F64Buf;
-  private ssa = -1;
-  private sinceAnchor = 0;
-  private readonly scratch: ScratchVectors<'x' | 'S'>;
+  /** ‖c‖ (the error bound of the anchor formula). */
+  readonly cNorm: number;
 
-  private constructor(readonly rt: Runtime, readonly inner: DenseOperator | ParallelDenseOperator, readonly y: F64Buf, G: F64Buf, c: F64Buf, yy: number, buildMs: number, o: GramOptions) {
-    super(inner.m, inner.n1, inner.n2, inner.symmetric);
+  private constructor(readonly rt: Runtime, readonly inner: MeasurementOperator, readonly y: F64Buf,
+    /** G = AᵀA, N × N f64 row-major (upper triangle valid). */
+    readonly G: F64Buf,
+    /** c = Aᵀy. */
+    readonly c: F64Buf, buildMs: number, o: Required<GramOptions>) {
+    super(inner.m, inner.n1, inner.n2, inner.seesOnlySymmetric);
     this.name = `gram(${inner.name})`;
-    this.scratch = new ScratchVectors(rt);
-    this.G = G; this.c = c; this.yy = yy; this.buildMs = buildMs;
-    this.refreshEvery = o.refreshEvery ?? 100;
-    this.lossAccuracy = o.lossAccuracy ?? 1e-4;
+    this.buildMs = buildMs;
+    this.refreshEvery = o.refreshEvery; this.refreshDrop = o.refreshDrop; this.lossAccuracy = o.lossAccuracy;
     const ca = c.a; let cn = 0; for (let j = 0; j < ca.length; j++) cn += ca[j] * ca[j];
     this.cNorm = Math.sqrt(cn);
-    this.refreshDrop = o.refreshDrop ?? 1e-6;
-    if (!Number.isInteger(this.refreshEvery) || this.refreshEvery < 1) throw new ValidationError(`refreshEvery must be an integer ≥ 1, got ${this.refreshEvery}`);
-    const N = inner.N;
-    this.xa = rt.f64(N); this.Ea = rt.f64(N); this.d = rt.f64(N); this.sum = rt.f64(N);
   }
 
   /** Bytes G and c will take for these sizes. */
   static bytesFor(n1: number, n2: number): number { const N = n1 * n2; return N * N * 8 + N * 8; }
 
-  /** Form G = AᵀA and c = Aᵀy for a dense operator (in this runtime) and its measurements y. */
-  static create(rt: Runtime, op: MeasurementOperator, y: F64Buf, o: GramOptions = {}): GramOperator {
-    if (!(op instanceof DenseOperator) && !(op instanceof ParallelDenseOperator && op.mode === 'shared')) {
-      throw new ValidationError('Gram mode needs a DenseOperator or a shared-memory ParallelDenseOperator (A in this runtime)');
+  /** Form G = AᵀA and c = Aᵀy for any operator (the dense one over its placement's threads) and its measurements y. */
+  static async create(rt: Runtime, op: MeasurementOperator, y: F64Buf, o: GramOptions = {}): Promise<GramOperator> {
+    op.checkLive();
+    if (o === null || typeof o !== 'object') throw new ValidationError('Gram options must be an object');
+    const opts = {
+      refreshEvery: o.refreshEvery ?? 100, refreshDrop: o.refreshDrop ?? 1e-6, lossAccuracy: o.lossAccuracy ?? 1e-4,
+    };
+    if (!Number.isInteger(opts.refreshEvery) || opts.refreshEvery < 1) throw new ValidationError(`refreshEvery must be an integer ≥ 1, got ${opts.refreshEvery}`);
+    for (const k of ['refreshDrop', 'lossAccuracy'] as const) {
+      if (!(opts[k] > 0 && opts[k] < 1)) throw new ValidationError(`${k} must be in (0, 1), got ${opts[k]}`);
     }
     if (y.length !== op.m) throw new ValidationError(`y has length ${y.length}, the operator has m = ${op.m}`);
     const N = op.N, t0 = performance.now();
+    const need = Runtime.blockBytes(N * N * 8) + Runtime.blockBytes(N * 8);
+    if (need > rt.available()) throw new ValidationError(`Gram mode needs ${need} bytes for G = AᵀA (N = ${N}), more than the runtime can hold`);
     const G = rt.f64(N * N, 0);
     const c = rt.f64(N);
     try {
-      const A = op instanceof DenseOperator ? op.A.ptr : op.A!.ptr;
-      const K = rt.kernels;
-      if (op instanceof ParallelDenseOperator && op.pool) {
-        const cuts = triangleSplit(N, op.threads);
-        for (let t = 1; t < op.threads; t++) op.pool.setCall(t - 1, 'gram_upper_f32_f64', [G.ptr, A, op.m, N, cuts[t], cuts[t + 1]]);
-        op.pool.run(OP.CALL, () => K.gram_upper_f32_f64(G.ptr, A, op.m, N, cuts[0], cuts[1]));
-      } else {
-        K.gram_upper_f32_f64(G.ptr, A, op.m, N, 0, N);
-      }
-      op.adjoint(y.a, c.a);
+      await op.gramInto(G);
+      await op.adjointAsync(y.a.slice(), c.a);
     } catch (e) { G.free(); c.free(); throw e; }
-    const ya = y.a; let yy = 0; for (let i = 0; i < ya.length; i++) yy += ya[i] * ya[i];
-    return new GramOperator(rt, op, y, G, c, yy, performance.now() - t0, o);
+    return new GramOperator(rt, op, y, G, c, performance.now() - t0, opts);
   }
 
-  get memoryBytes(): number { return this.G.length * 8 + this.inner.memoryBytes; }
+  override get synchronous(): boolean { return this.inner.synchronous; }
+  get memoryBytes(): number { return this.G.length * 8 + this.c.length * 8; }
+  protected override runtimeDisposed(): boolean { return this.rt.isDisposed || this.inner.isDisposed; }
 
   protected _apply(X: Vec, out: Vec): void { this.inner.apply(X, out); }
   protected _adjoint(r: Vec, S: Vec): void { this.inner.adjoint(r, S); }
+  protected override async _applyAsync(X: Vec, out: Vec): Promise<void> { await this.inner.applyAsync(X, out); }
+  protected override async _adjointAsync(r: Vec, S: Vec): Promise<void> { await this.inner.adjointAsync(r, S); }
 
-  /**
-   * E = G x − c (S), and ‖r‖² from the anchor formula; r is refreshed (exactly) only at anchor passes.
-   * `b` must be the y this operator was built with.
-   */
-  protected override _residualAdjoint(X: Vec, b: Vec, r: Vec, S: Vec): number {
-    if (b !== this.y.a && !(b.buffer === this.y.a.buffer && b.byteOffset === this.y.ptr)) {
-      if (b.length !== this.y.length || b[0] !== this.y.a[0] || b[b.length - 1] !== this.y.a[b.length - 1]) {
-        throw new ValidationError('Gram mode: b must be the measurements the Gram operator was built with');
+  override workspaceBytes(spec: Omit<WorkspaceSpec, 'y'>): number {
+    return super.workspaceBytes(spec) + (2 * spec.widths.length + 2) * Runtime.blockBytes(this.N * 8);
+  }
+
+  protected override _workspace(rt: Runtime, spec: WorkspaceSpec): PassWorkspace {
+    if (spec.y !== this.y && (spec.y.ptr !== this.y.ptr || spec.y.rt !== this.y.rt)) {
+      throw new ValidationError('Gram mode: the residuals must be taken against the measurements the Gram operator was built with');
+    }
+    return new GramWorkspace(rt, this, spec);
+  }
+
+  /** Free G and c (the inner operator stays: it belongs to its problem). */
+  protected override _dispose(): void { this.G.free(); this.c.free(); }
+}
+
+interface Anchor { x: F64Buf; E: F64Buf; ss: number; since: number }
+
+class GramWorkspace extends DenseFormWorkspace {
+  private readonly anchors: Anchor[] = [];
+  private readonly d: F64Buf;
+  private readonly sum: F64Buf;
+
+  constructor(rt: Runtime, private readonly gram: GramOperator, spec: WorkspaceSpec) {
+    super(rt, gram, spec);
+    const N = gram.N;
+    this.d = rt.f64(N); this.sum = rt.f64(N);
+    for (let b = 0; b < spec.widths.length; b++) this.anchors.push({ x: rt.f64(N), E: rt.f64(N), ss: -1, since: 0 });
+  }
+
+  /** E_p = G x_p − c and the estimated ‖r_p‖²; @returns the positions whose anchor must be refreshed. */
+  private estimate(count: number, X: F64Buf, E: F64Buf, slots: readonly number[]): number[] {
+    const K = this.rt.kernels, g = this.gram, N = g.N, refresh: number[] = [];
+    for (let p = 0; p < count; p++) {
+      const x = X.ptr + p * N * 8, s = E.ptr + p * N * 8, a = this.anchors[slots[p]];
+      K.symv_upper_f64(s, g.G.ptr, x, g.c.ptr, N);
+      let ss = -1;
+      if (a.ss >= 0 && a.since < g.refreshEvery) {
+        // d = x − x_a; ‖r‖² = ss_a + dᵀ(E + E_a)
+        this.d.a.set(X.a.subarray(p * N, (p + 1) * N));
+        K.axpy_f64(this.d.ptr, a.x.ptr, -1, N);
+        K.add_f64(this.sum.ptr, s, a.E.ptr, N);
+        ss = a.ss + K.dot_f64(this.d.ptr, this.sum.ptr, N);
+        // E = Gx − c carries an absolute error ~ε‖c‖, so dᵀE errs by ~ε‖d‖‖c‖ (measured factor ≈ 1.5; 4 for safety)
+        const errBound = 4 * 2.22e-16 * Math.sqrt(K.dot_f64(this.d.ptr, this.d.ptr, N)) * g.cNorm;
+        if (!(ss > g.refreshDrop * a.ss) || errBound > g.lossAccuracy * ss) ss = -1;
       }
+      if (ss < 0) refresh.push(p);
+      else E.a[count * N + p] = ss;
+      a.since++;
     }
-    const K = this.rt.kernels, N = this.N;
-    const x = this.inMemory(X, 'x'), s = this.inMemory(S, 'S');
-    K.symv_upper_f64(s.ptr, this.G.ptr, x.ptr, this.c.ptr, N);
-    let ss = -1;
-    if (this.ssa >= 0 && this.sinceAnchor < this.refreshEvery) {
-      // d = x − x_a; ss = ss_a + dᵀ(E + E_a)
-      const da = this.d.a, xa = this.xa.a, xv = x.view();
-      for (let j = 0; j < N; j++) da[j] = xv[j] - xa[j];
-      K.add_f64(this.sum.ptr, s.ptr, this.Ea.ptr, N);
-      ss = this.ssa + K.dot_f64(this.d.ptr, this.sum.ptr, N);
-      // E = Gx − c carries an absolute error ~ε‖c‖, so dᵀE errs by ~ε‖d‖‖c‖ (measured factor ≈ 1.5; 4 for safety)
-      const errBound = 4 * 2.22e-16 * Math.sqrt(K.dot_f64(this.d.ptr, this.d.ptr, N)) * this.cNorm;
-      if (!(ss > this.refreshDrop * this.ssa) || errBound > this.lossAccuracy * ss) ss = -1;
-    }
-    if (ss < 0) {
-      // anchor: exact residual through one pass over A
-      this.inner.apply(X, r);
-      const ya = this.y.a;
-      ss = 0;
-      for (let i = 0; i < r.length; i++) { const v = r[i] - ya[i]; r[i] = v; ss += v * v; }
-      this.ssa = ss;
-      this.xa.a.set(x.view());
-      this.Ea.a.set(new Float64Array(this.rt.memory.buffer, s.ptr, N));
-      this.sinceAnchor = 0;
-      this.anchorCount++;
-    }
-    this.sinceAnchor++;
-    s.done(S);
-    return ss;
+    return refresh;
   }
 
-  private inMemory(a: Vec, slot: 'x' | 'S') { return this.scratch.inMemory(a, slot, this.N); }
+  /** The exact residual r_p = A x_p − y (already in R) becomes slot p's anchor. */
+  private anchor(count: number, p: number, X: F64Buf, E: F64Buf, R: F64Buf, slots: readonly number[]): void {
+    const g = this.gram, N = g.N, m = g.m, a = this.anchors[slots[p]], r = R.a, y = this.spec.y.a;
+    let ss = 0;
+    for (let i = 0; i < m; i++) { const v = r[p * m + i] - y[i]; r[p * m + i] = v; ss += v * v; }
+    a.ss = ss; a.since = 1;
+    a.x.a.set(X.a.subarray(p * N, (p + 1) * N));
+    a.E.a.set(E.a.subarray(p * N, (p + 1) * N));
+    E.a[count * N + p] = ss;
+    g.anchorCount++;
+  }
 
-  /** Forget the anchor (the next pass is exact). Call when the iterate jumps (e.g. a new run on the same operator). */
-  resetAnchor(): void { this.ssa = -1; this.sinceAnchor = 0; }
+  protected residualAdjoint(count: number, X: F64Buf, E: F64Buf, R: F64Buf, slots: readonly number[]): void {
+    const N = this.gram.N, m = this.gram.m;
+    for (const p of this.estimate(count, X, E, slots)) {
+      this.gram.inner.apply(X.a.subarray(p * N, (p + 1) * N), R.a.subarray(p * m, (p + 1) * m));
+      this.anchor(count, p, X, E, R, slots);
+    }
+  }
 
-  /** Free G, c and the anchor (the inner operator is not disposed). */
+  protected override async residualAdjointAsync(count: number, X: F64Buf, E: F64Buf, R: F64Buf, slots: readonly number[]): Promise<void> {
+    const N = this.gram.N, m = this.gram.m;
+    for (const p of this.estimate(count, X, E, slots)) {
+      const r = await this.gram.inner.applyAsync(X.a.slice(p * N, (p + 1) * N), new Float64Array(m));
+      R.a.set(r, p * m);
+      this.anchor(count, p, X, E, R, slots);
+    }
+  }
+
   override dispose(): void {
-    for (const b of [this.G, this.c, this.xa, this.Ea, this.d, this.sum]) b?.free();
-    this.scratch.free();
+    if (this.isDisposed) return;
+    super.dispose();
+    this.d.free(); this.sum.free();
+    for (const a of this.anchors) { a.x.free(); a.E.free(); }
+    this.anchors.length = 0;
   }
-}
-
-/**
- * A view of `problem` whose operator is the Gram operator (its dispose frees only G; dispose the original problem
- * yourself). The test data, M* and y are shared.
- */
-export function withGram(rt: Runtime, problem: Problem, o: GramOptions = {}): Problem & { op: GramOperator } {
-  const op = GramOperator.create(rt, problem.op, problem.y, o);
-  return { ...problem, op, dispose() { op.dispose(); } };
-}
-
-/** Row cut points [0 = c_0 < … < c_T = N] (multiples of 8) that give each thread about the same triangle area. */
-function triangleSplit(N: number, T: number): number[] {
-  const cuts = [0];
-  const total = N * (N + 1) / 2;
-  for (let t = 1; t < T; t++) {
-    // rows [0, i) of the upper triangle hold N·i − i(i−1)/2 entries; solve for t/T of the total
-    const target = total * t / T;
-    const i = N + 0.5 - Math.sqrt((N + 0.5) ** 2 - 2 * target);
-    cuts.push(Math.min(N, Math.max(cuts[t - 1], Math.round(i / 8) * 8)));
-  }
-  cuts.push(N);
-  return cuts;
 }

@@ -1,13 +1,11 @@
 /** Bring-your-own data: an operator matrix, measurements, and optionally the truth and test measurements. */
 import { OutOfMemoryError, ValidationError, formatBytes } from '../errors.js';
 import { DenseOperator } from '../operators/dense.js';
-import { ParallelDenseOperator, type ParallelOptions } from '../operators/parallel.js';
-import { MessageDenseOperator } from '../operators/message.js';
-import type { MeasurementOperator } from '../operators/base.js';
+import type { MeasurementOperator } from '../operators/operator.js';
+import type { PlacementOptions } from '../placement/placement.js';
 import { Runtime } from '../runtime.js';
 import { finiteArray, positiveInt } from '../validate.js';
-import { ownedResources, type Problem } from './problem.js';
-import { samplingInfo } from './sampling.js';
+import { Problem, ownedResources } from './problem.js';
 
 /** Arrays of a problem you already have (e.g. from NumPy). Row i of `A` is vec(A_i), row-major. */
 export interface ProblemData {
@@ -37,29 +35,21 @@ export function problemFromData(rt: Runtime, d: ProblemData): Problem {
 }
 
 /**
- * {@link problemFromData} with the operator's rows split over worker threads: shared memory (a runtime created with
- * `{ shared: true }`), private memories (A may exceed 4 GiB), or — with `memory: 'message'`, and by default where
- * SharedArrayBuffer does not exist — workers that exchange vectors by message (asynchronous passes; A*(y) is then
- * computed here, once). `problem.dispose()` stops the workers.
+ * {@link problemFromData} with the operator's rows on a placement: `threads` and `memory` (see `PlacementOptions`):
+ * shared memory (a runtime created with `{ shared: true }`), private memories (A may exceed 4 GiB), or workers that
+ * exchange vectors by message (the default where SharedArrayBuffer does not exist or the thread may not block).
+ * `problem.dispose()` stops the workers.
  */
-export async function problemFromDataParallel(rt: Runtime, d: ProblemData, o: ParallelOptions = {}): Promise<Problem> {
+export async function problemFromDataParallel(rt: Runtime, d: ProblemData, o: PlacementOptions = {}): Promise<Problem> {
   const dims = checkProblemData(d);
-  const memory = o.memory ?? (typeof SharedArrayBuffer === 'undefined' ? 'message' : 'auto');
-  const need = (memory === 'shared' ? Runtime.blockBytes(dims.m * dims.N * 4) : 0) + dataBytes(dims);
+  const need = dataBytes(dims);
   if (need > rt.available()) throw new OutOfMemoryError(`the problem needs ${formatBytes(need)} of wasm memory, only ${formatBytes(rt.available())} is available`, need, rt.available());
-  const sym = d.symmetric ?? 'auto';
-  if (memory !== 'message') {
-    return assemble(rt, d, dims, await ParallelDenseOperator.fromArray(rt, d.A, dims.m, d.n1, d.n2, { threads: o.threads, memory, maxBatch: o.maxBatch, symmetric: sym }));
-  }
-  const op = await MessageDenseOperator.fromArray(rt, d.A, dims.m, d.n1, d.n2, { threads: o.threads, symmetric: sym });
+  const op = await DenseOperator.create(rt, { m: dims.m, n1: d.n1, n2: d.n2, data: d.A, symmetric: d.symmetric ?? 'auto', threads: o.threads, memory: o.memory });
   const p = assemble(rt, d, dims, op);
   try {
-    const adjointOfY = await op.adjointAsync(p.y.a, new Float64Array(dims.N));
-    return { ...p, adjointOfY };
-  } catch (e) {
-    p.dispose();
-    throw e;
-  }
+    await p.backProjectionAsync();
+  } catch (e) { p.dispose(); throw e; }
+  return p;
 }
 
 interface DataDims { N: number; m: number; mTest: number }
@@ -74,7 +64,8 @@ function checkProblemData(d: ProblemData): DataDims {
   const m = d.A.length / N;
   finiteArray('y', d.y, m);
   if (d.Mstar !== undefined) finiteArray('Mstar', d.Mstar, N);
-  if (d.r !== undefined) positiveInt('r', d.r);
+  if (d.r !== undefined && positiveInt('r', d.r) > Math.min(n1, n2)) throw new ValidationError(`r = ${d.r} exceeds min(n1, n2) = ${Math.min(n1, n2)}`);
+  if (d.symmetric !== undefined && d.symmetric !== 'auto' && typeof d.symmetric !== 'boolean') throw new ValidationError(`symmetric must be true, false or 'auto', got ${String(d.symmetric)}`);
   if ((d.Atest === undefined) !== (d.ytest === undefined)) throw new ValidationError('Atest and ytest must be given together');
   let mTest = 0;
   if (d.Atest !== undefined) {
@@ -98,30 +89,24 @@ function assemble(rt: Runtime, d: ProblemData, { N, m, mTest }: DataDims, op: Me
   owned.add(op);
   try {
     const y = owned.add(rt.f64(m).set(d.y));
-    let Mstar, MstarNorm;
+    let Mstar;
     if (d.Mstar) {
       Mstar = owned.add(rt.f64(N).set(d.Mstar));
-      MstarNorm = norm(Mstar.a);
-      if (op.symmetric && !isSymmetric(Mstar.a, n1)) throw new ValidationError('the operator is symmetric but Mstar is not');
+      if (op.seesOnlySymmetric && !isSymmetric(Mstar.a, n1)) throw new ValidationError('the operator is symmetric but Mstar is not');
     }
     let test: Problem['test'];
     if (d.Atest && d.ytest) {
-      const tOp = owned.add(DenseOperator.fromArray(rt, d.Atest, mTest, n1, n2, op.symmetric ? 'auto' : false));
+      const tOp = owned.add(DenseOperator.fromArray(rt, d.Atest, mTest, n1, n2, op.seesOnlySymmetric ? 'auto' : false));
       const ty = owned.add(rt.f64(mTest).set(d.ytest));
       test = { op: tOp, y: ty };
     }
-    return {
-      n1, n2, m, r: d.r, symmetric: op.symmetric, op, y, yNorm: norm(y.a), Mstar, MstarNorm, test,
-      sampling: samplingInfo(m, n1, n2, d.r),
-      dispose: owned.release,
-    };
+    return new Problem({ n1, n2, m, r: d.r, symmetric: op.seesOnlySymmetric, op, y, Mstar, test }, owned.release);
   } catch (e) {
     owned.release();
     throw e;
   }
 }
 
-function norm(a: ArrayLike<number>): number { let s = 0; for (let i = 0; i < a.length; i++) s += a[i] * a[i]; return Math.sqrt(s); }
 function isSymmetric(a: ArrayLike<number>, n: number): boolean {
   for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) if (Math.abs(a[i * n + j] - a[j * n + i]) > 1e-12 * (Math.abs(a[i * n + j]) + 1)) return false;
   return true;

@@ -1,14 +1,14 @@
-/** The seeded problem generator of math.md §2. */
+/** The seeded problem generator (docs/theory.md, conventions). */
 import { OutOfMemoryError, ValidationError, formatBytes } from '../errors.js';
 import { qrThin } from '../linalg/qr.js';
 import { DenseOperator } from '../operators/dense.js';
 import { IdentityOperator } from '../operators/identity.js';
-import type { MeasurementOperator } from '../operators/base.js';
+import type { MeasurementOperator } from '../operators/operator.js';
+import type { PlacementOptions } from '../placement/placement.js';
 import { STREAM, gaussian, splitSeed } from '../random.js';
 import { Runtime, type F64Buf } from '../runtime.js';
 import { finiteNumber, nonNegativeInt, positiveInt } from '../validate.js';
-import { ownedResources, type Problem } from './problem.js';
-import { samplingInfo } from './sampling.js';
+import { Problem, ownedResources } from './problem.js';
 
 /** Options of {@link createProblem}. */
 export interface ProblemOptions {
@@ -23,7 +23,7 @@ export interface ProblemOptions {
   kappa?: number;
   /** How σ runs from 1 to 1/κ. Default 'linear'. */
   spectrum?: 'linear' | 'geometric';
-  /** Symmetric PSD target M* = U diag(σ) Uᵀ and symmetric operator. Default false. */
+  /** Symmetric PSD target M* = U diag(σ) Uᵀ (the X Xᵀ model applies); the Gaussian operator is then symmetric too. Default false. */
   symmetric?: boolean;
   /** Standard deviation of Gaussian measurement noise. Default 0. */
   noise?: number;
@@ -78,56 +78,77 @@ export function spectrumValues(r: number, kappa: number, spacing: 'linear' | 'ge
 }
 
 /**
- * Generate a problem (math.md §2): M* = U* diag(σ) V*ᵀ with U*, V* from the QR of Gaussian matrices (signs fixed),
- * V* = U* when symmetric; y = A(M*) + noise. Every size is validated and the memory need is checked against what the
- * runtime can still hold before anything is allocated.
+ * Generate a problem: M* = U* diag(σ) V*ᵀ with U*, V* from the QR of Gaussian matrices (signs fixed), V* = U* when
+ * symmetric; y = A(M*) + noise. Every size is validated and the memory need is checked against what the runtime can
+ * still hold before anything is allocated. The operator's rows are in the runtime's memory, processed by the calling
+ * thread; for threads see {@link createProblemParallel}.
  */
-export function createProblem(rt: Runtime, options: ProblemOptions, prebuiltOperator?: MeasurementOperator): Problem {
-  const steps = buildProblem(rt, options, prebuiltOperator);
+export function createProblem(rt: Runtime, options: ProblemOptions): Problem {
+  const steps = buildProblem(rt, options, true);
   let s = steps.next();
   while (!s.done) {
-    const { op, M, y } = s.value;
-    try { op.apply(M.a, y.a); } catch (e) { steps.throw(e); }
+    const req = s.value;
+    try {
+      if (req.kind === 'operator') req.op = req.o.operator === 'identity' ? new IdentityOperator(req.o.n1, req.o.n2) : DenseOperator.gaussian(rt, gaussianOf(req.o));
+      else req.op!.apply(req.M.a, req.y.a);
+    } catch (e) { steps.throw(e); }
     s = steps.next();
   }
   return s.value;
 }
 
 /**
- * {@link createProblem} for an operator whose passes are asynchronous (e.g. `MessageDenseOperator`): the same
- * problem, with the measurements y = A(M*) awaited.
+ * {@link createProblem} with the operator's rows on a placement: `threads` and `memory` (see `PlacementOptions`).
+ * The same seed gives the same operator bits, M* and y for any thread count and placement. `problem.dispose()` stops
+ * the workers. For shared memory pass a runtime created with `{ shared: true }`; where SharedArrayBuffer does not
+ * exist, or on a browser page's main thread, the workers exchange vectors by message (asynchronous passes).
  */
-export async function createProblemAsync(rt: Runtime, options: ProblemOptions, prebuiltOperator?: MeasurementOperator): Promise<Problem> {
-  const steps = buildProblem(rt, options, prebuiltOperator);
+export async function createProblemParallel(rt: Runtime, options: ProblemOptions & PlacementOptions): Promise<Problem> {
+  if (options === null || typeof options !== 'object') throw new ValidationError('problem options must be an object');
+  const { threads, memory, ...problemOptions } = options;
+  const steps = buildProblem(rt, problemOptions, false);
   let s = steps.next();
   while (!s.done) {
-    const { op, M, y } = s.value;
-    try { await op.applyAsync(M.a, y.a); } catch (e) { steps.throw(e); }
+    const req = s.value;
+    try {
+      if (req.kind === 'operator') {
+        req.op = req.o.operator === 'identity'
+          ? new IdentityOperator(req.o.n1, req.o.n2)
+          : await DenseOperator.create(rt, { ...gaussianOf(req.o), threads, memory });
+      } else {
+        await req.op!.applyAsync(req.M.a, req.y.a);
+      }
+    } catch (e) { steps.throw(e); }
     s = steps.next();
   }
-  return s.value;
+  const p = s.value;
+  try {
+    await p.backProjectionAsync();
+  } catch (e) { p.dispose(); throw e; }
+  return p;
 }
 
-/** A measurement the problem builder asks its driver to take: y = A(M) (noise is added by the builder). */
-interface MeasureRequest { op: MeasurementOperator; M: F64Buf; y: F64Buf }
+function gaussianOf(o: Required<ProblemOptions>) {
+  return { m: o.m, n1: o.n1, n2: o.n2, symmetric: o.symmetric, seed: o.seed, stream: STREAM.operator };
+}
+
+/** What the problem builder asks its driver for: the operator, then each measurement y = A(M). */
+type BuildRequest = { kind: 'operator'; o: Required<ProblemOptions>; op?: MeasurementOperator } | { kind: 'measure'; op?: MeasurementOperator; M: F64Buf; y: F64Buf };
 
 /**
- * The problem generator as a coroutine: it yields each measurement y = A(M) for its driver to take (synchronously
- * in {@link createProblem}, awaited in {@link createProblemAsync}), and frees what it allocated if the driver throws.
+ * The problem generator as a coroutine: it yields the operator to build and each measurement y = A(M) to take
+ * (synchronously in {@link createProblem}, awaited in {@link createProblemParallel}), and frees what it allocated
+ * if the driver throws.
  */
-function* buildProblem(rt: Runtime, options: ProblemOptions, prebuiltOperator?: MeasurementOperator): Generator<MeasureRequest, Problem, undefined> {
+function* buildProblem(rt: Runtime, options: ProblemOptions, operatorInRuntime: boolean): Generator<BuildRequest, Problem, undefined> {
   const o = normalizeProblemOptions(options);
-  // A prebuilt operator (e.g. the parallel one of src/operators/parallel.ts, already generated from the same seed and
-  // stream) replaces the generated one; its memory is already allocated, so it is not counted again.
-  if (prebuiltOperator && (prebuiltOperator.m !== o.m || prebuiltOperator.n1 !== o.n1 || prebuiltOperator.n2 !== o.n2)) {
-    throw new ValidationError(`the prebuilt operator is ${prebuiltOperator.m} × ${prebuiltOperator.n1}·${prebuiltOperator.n2}, the options ask for ${o.m} × ${o.n1}·${o.n2}`);
-  }
-  const need = problemBytes(o) - (prebuiltOperator ? Runtime.blockBytes(DenseOperator.bytesFor(o.m, o.n1, o.n2)) : 0);
+  // a placement checks its own rows: they may live in workers' memories
+  const need = problemBytes(o) - (operatorInRuntime || o.operator !== 'gaussian' ? 0 : Runtime.blockBytes(DenseOperator.bytesFor(o.m, o.n1, o.n2)));
   if (need > rt.available()) {
     throw new OutOfMemoryError(
       `the problem needs ${formatBytes(need)} of wasm memory (operator: m · n1 · n2 · 4 B = ${o.m} · ${o.n1} · ${o.n2} · 4 B) ` +
-        `but the runtime can hold only ${formatBytes(rt.available())} more (wasm32 limit 4 GiB). Use fewer measurements, or the worker ` +
-        `backend with private memories, which splits the operator across several memories.`,
+        `but the runtime can hold only ${formatBytes(rt.available())} more (wasm32 limit 4 GiB). Use fewer measurements, or ` +
+        `threads with memory: 'private' (createProblemParallel, or --threads N on the command line), which splits the operator over per-worker memories.`,
       need, rt.available());
   }
   const { n1, n2, r, m } = o;
@@ -144,31 +165,21 @@ function* buildProblem(rt: Runtime, options: ProblemOptions, prebuiltOperator?: 
       for (let q = 0; q < r; q++) s += U[a * r + q] * sigma[q] * V[b * r + q];
       M[a * n2 + b] = s;
     }
-    const op: MeasurementOperator = prebuiltOperator ?? (o.operator === 'identity'
-      ? new IdentityOperator(n1, n2, o.symmetric)
-      : DenseOperator.gaussian(rt, { m, n1, n2, symmetric: o.symmetric, seed: o.seed, stream: STREAM.operator }));
-    owned.add(op);
+    const opReq: BuildRequest = { kind: 'operator', o };
+    yield opReq;
+    const op = owned.add(opReq.op!);
     const y = owned.add(rt.f64(m));
-    yield { op, M: Mstar, y };
+    yield { kind: 'measure', op, M: Mstar, y };
     addNoise(y, o.noise, rt, o.seed, STREAM.noise);
     let test: Problem['test'];
     if (o.mTest > 0) {
       const tOp = owned.add(DenseOperator.gaussian(rt, { m: o.mTest, n1, n2, symmetric: o.symmetric, seed: o.seed, stream: STREAM.testOperator }));
       const ty = owned.add(rt.f64(o.mTest));
-      yield { op: tOp, M: Mstar, y: ty };
+      yield { kind: 'measure', op: tOp, M: Mstar, y: ty };
       addNoise(ty, o.noise, rt, o.seed, STREAM.testNoise);
       test = { op: tOp, y: ty };
     }
-    const yNorm = chunkNorm(y.a)[0];
-    // Mstar.a, not M: allocating the operator may have grown (and so detached) the memory M was a view of.
-    const Mv = Mstar.a;
-    let mn = 0; for (let i = 0; i < N; i++) mn += Mv[i] * Mv[i];
-    return {
-      n1, n2, m, r, symmetric: o.symmetric, op, y, yNorm, Mstar, MstarNorm: Math.sqrt(mn),
-      Ustar: U, Vstar: V, sigma, test, seed: o.seed,
-      sampling: samplingInfo(m, n1, n2, r),
-      dispose: owned.release,
-    };
+    return new Problem({ n1, n2, m, r, symmetric: o.symmetric, op, y, Mstar, Ustar: U, Vstar: V, sigma, test, seed: o.seed }, owned.release);
   } catch (e) {
     owned.release();
     throw e;
@@ -182,11 +193,4 @@ function addNoise(y: F64Buf, noise: number, rt: Runtime, seed: number, stream: n
     const ya = y.a;
     for (let i = 0; i < ya.length; i++) ya[i] += z[i];
   }
-}
-
-/** Norm helper that avoids spreading huge arrays into Math.hypot. */
-function chunkNorm(a: Float64Array): number[] {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * a[i];
-  return [Math.sqrt(s)];
 }

@@ -7,7 +7,7 @@
  *
  * Descent for η ≤ 2/(1 + δ) (δ: RIP constant); with an exact isometry (A*A = I) and η = 1, one iteration recovers
  * M* (F_new Gᵀ = M* P_col(G), then F_new G_newᵀ = P_col(F_new) M* = M*). It needs the residual twice per iteration:
- * the second pass goes through `ctx.recomputeResidual`. The pseudo-inverses are symmetric-eigen pseudo-inverses of
+ * the second pass goes through `ctx.passAt`. The pseudo-inverses are symmetric-eigen pseudo-inverses of
  * the k × k Grams with relative cutoff `rcond` (AGN's overparameterized F_new is rank-deficient, so Cholesky is not
  * used). A rule that does not factor into blocks, so it is a single block.
  *
@@ -65,9 +65,8 @@ export function agn(eta: number, rcond = AGN_RCOND): UpdateRule<AgnState> {
       // F_new = F + dF; residual at (F_new, G)
       st.Fnew.a.set(model.F.a);
       K.axpy_f64(st.Fnew.ptr, g.dF.ptr, 1, st.Fnew.length);
-      ctx.recomputeResidual(st.Fnew, model.G);
-      // second half-step: dG = −η E(F_new, G)ᵀ F_new (F_newᵀ F_new)⁺
-      ctx.gradientOf('G', st.Fnew, g.dG);
+      // second half-step: dG = −η E(F_new, G)ᵀ F_new (F_newᵀ F_new)⁺, E(F_new, G) from one more pass
+      ctx.passAt(st.Fnew, model.G, { EtF: g.dG });
       K.gemm_tn_f64(st.gram.ptr, st.Fnew.ptr, st.Fnew.ptr, k, k, n1);
       rightMultiply(g.dG.a, n2, pinvSym(st.gram.a, k, rcond), k, st.row);
       K.scal_f64(g.dG.ptr, -eta, g.dG.length);

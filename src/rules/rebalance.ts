@@ -9,8 +9,8 @@
  *     F ← c · U_F V_Fᵀ                (every singular value of F becomes c)
  *     G ← G · V_F S_F V_Fᵀ / c        (so F Gᵀ is unchanged)
  *
- * Since F Gᵀ and hence the residual matrix E are unchanged, the gradient at the transformed factors is recomputed
- * from the same E (`ctx.gradientOf`), without another pass over the operator. Plain GD continues afterwards.
+ * Since F Gᵀ and hence the residual are unchanged, the gradient at the transformed factors comes from the same
+ * residual (`ctx.productsAt`), without another pass over the operator. Plain GD continues afterwards.
  */
 import { ValidationError } from '../errors.js';
 import { svd, thinSvdOfProduct } from '../linalg/svd.js';
@@ -96,7 +96,7 @@ export interface RebalanceState {
 /**
  * The one-step modification as a block (math.md §5): passes the gradient through untouched until its trigger fires;
  * then, once, transforms F and G in place (F Gᵀ unchanged), recomputes the gradient at the new factors from the
- * same E, and records a `'rebalance'` event. Put it first in a chain: `chain(rebalance(), scale(-η))`.
+ * same residual, and records a `'rebalance'` event. Put it first in a chain: `chain(rebalance(), scale(-η))`.
  * Asymmetric model only (for X Xᵀ there is no imbalance to change).
  */
 export function rebalance(o: RebalanceOptions = {}): UpdateRule<RebalanceState> {
@@ -126,8 +126,7 @@ export function rebalance(o: RebalanceOptions = {}): UpdateRule<RebalanceState> 
       const detail = transform(F, G, n1, n2, k);
       model.F.a.set(F);
       model.G.a.set(G);
-      ctx.gradientOf('F', model.G, g.dF);
-      ctx.gradientOf('G', model.F, g.dG);
+      ctx.productsAt(model.F, model.G, g.dF, g.dG);
       st.fired = true;
       st.firedAt = ctx.iter;
       ctx.addEvent('rebalance', `${at !== undefined ? `iteration trigger ${at}` : `relative residual ${ctx.relResidual.toExponential(2)} < τ = ${tau}`}: ${detail}`);

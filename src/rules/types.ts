@@ -32,17 +32,19 @@ export interface StepContext {
   loss: number;
   /** ‖A(X) − y‖ / ‖y‖ at the current iterate. */
   relResidual: number;
-  /** The residual matrix E = A*(A(X) − y) at the current iterate (n1 × n2). */
-  E: F64Buf;
   /**
-   * Recompute E (into `ctx.E`) at the factors currently held in `F` and `G`, and return the new loss. Costs one
-   * pass over the operator; AGN uses it for its second half-step.
+   * The gradient products at other factors F', G' with this iterate's residual, without another operator pass:
+   * EG = E·G', EtF = Eᵀ·F' (symmetric model: EG = ½(E + Eᵀ)·X'). Valid when F' G'ᵀ = F Gᵀ (a rebalancing).
    */
-  recomputeResidual(F: F64Buf, G: F64Buf): number;
+  productsAt(F: F64Buf, G: F64Buf, EG: F64Buf, EtF?: F64Buf): void;
+  /**
+   * One more operator pass, at other factors (AGN's second half-step): writes E'·G' into `out.EG` and E'ᵀ·F' into
+   * `out.EtF` (either may be omitted), E' = A*(A(F' G'ᵀ) − y), and returns the loss there. A method that uses it
+   * declares `passesPerIteration: 2` (operators whose passes are asynchronous cannot serve it).
+   */
+  passAt(F: F64Buf, G: F64Buf, out: { EG?: F64Buf; EtF?: F64Buf }): number;
   /** Record an event in the run result (e.g. `{ kind: 'rebalance' }` when the one-step modification fires). */
   addEvent(kind: string, detail?: string): void;
-  /** Compute ∇ of the current E with respect to one factor: out = E·other (side 'F') or Eᵀ·other (side 'G'). */
-  gradientOf(side: 'F' | 'G', other: F64Buf, out: F64Buf): void;
 }
 
 /** A composable update rule. `S` is the state its `init` returns. */

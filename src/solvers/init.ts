@@ -1,6 +1,6 @@
 /** Initialization of the factors (math.md §4, §6): small random, spectral, or given arrays. */
 import { ValidationError } from '../errors.js';
-import { topKSvdDense } from '../linalg/topk.js';
+import { topKSvd } from '../linalg/topk.js';
 import type { Problem } from '../problems/problem.js';
 import { STREAM, gaussian } from '../random.js';
 import type { Runtime } from '../runtime.js';
@@ -83,10 +83,11 @@ export function resolveInit(rt: Runtime, o: InitOptions, kind: 'asymmetric' | 's
 }
 
 /**
- * Spectral initialization (math.md §6): top-k singular triplets of A*(y) by randomized subspace iteration
- * (`topKSvd`, seeded by `init.seed`), F0 = U Σ^{1/2}, G0 = V Σ^{1/2}. Symmetric model: A*(y) is symmetric, so each
- * triplet carries an eigenvalue λ_j = sign(u_jᵀ v_j) σ_j; X0 = U diag(sqrt(max(λ_j, 0))) (negative directions start at 0).
- * Costs one adjoint pass plus O(n1 n2 (k + 10) · 2(iters + 1)) dense work in JS.
+ * Spectral initialization (docs/theory.md): top-k singular triplets of the back projection A*(y) by randomized
+ * subspace iteration on its products (`topKSvd`, seeded by `init.seed`; A*(y) is never formed for structured
+ * operators), F0 = U Σ^{1/2}, G0 = V Σ^{1/2}. Symmetric model: A*(y) is symmetric, so each triplet carries an
+ * eigenvalue λ_j = sign(u_jᵀ v_j) σ_j; X0 = U diag(sqrt(max(λ_j, 0))) (negative directions start at 0).
+ * Costs 2(k + 10)(iters + 1) products with A*(y) and its transpose.
  */
 function spectralInit(rt: Runtime, o: InitOptions, kind: 'asymmetric' | 'symmetric', p: Problem, k: number): ResolvedInit {
   const { n1, n2 } = p;
@@ -97,18 +98,8 @@ function spectralInit(rt: Runtime, o: InitOptions, kind: 'asymmetric' | 'symmetr
   const oversample = nonNegativeInt('init.spectralOversample', o.spectralOversample ?? 10);
   const seed = nonNegativeInt('init.seed', o.seed ?? 1);
   if (k > Math.min(n1, n2)) throw new ValidationError(`spectral init needs k ≤ min(n1, n2) = ${Math.min(n1, n2)}, got k = ${k}`);
-  let S: Float64Array;
-  if (p.adjointOfY) S = p.adjointOfY.slice();
-  else {
-    const buf = rt.f64(n1 * n2);
-    try {
-      p.op.adjoint(p.y.a, buf.a);
-      S = buf.copy();
-    } finally {
-      buf.free();
-    }
-  }
-  const { U, s, V } = topKSvdDense(S, n1, n2, k, { iters, oversample, seed });
+  const M = p.backProjection();
+  const { U, s, V } = topKSvd((x, o) => M.apply(x, o), (x, o) => M.applyT(x, o), n1, n2, k, { iters, oversample, seed });
   const F = new Float64Array(n1 * k);
   const base = { alpha: 0, beta: 0, normalizer: 'none' as InitNormalizer, given: false, kind: 'spectral' as const };
   if (kind === 'symmetric') {

@@ -14,10 +14,11 @@ export interface SolveOptions extends SolverOptions {
 
 /** Run a method on a problem and return the result (the runtime memory of the run is freed afterwards). */
 export async function solve(rt: Runtime, problem: Problem, opts: SolveOptions): Promise<RunResult> {
-  const s = new Solver(rt, problem, opts);
+  const { onProgress, progressEveryMs, signal, ...solverOptions } = opts ?? ({} as SolveOptions);
+  const s = new Solver(rt, problem, solverOptions);
   try {
     s.setup();
-    return await s.runAsync({ onProgress: opts.onProgress, progressEveryMs: opts.progressEveryMs, signal: opts.signal });
+    return await s.runAsync({ onProgress, progressEveryMs, signal });
   } finally {
     s.dispose();
   }

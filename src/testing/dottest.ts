@@ -2,7 +2,7 @@
  * The adjoint dot-test (after PyLops' `dottest`): for random X and v, ⟨A(X), v⟩ must equal ⟨X, A*(v)⟩ up to rounding.
  * Any operator — including your own — can be checked with it.
  */
-import type { MeasurementOperator } from '../operators/base.js';
+import type { MeasurementOperator } from '../operators/operator.js';
 
 export interface DotTestResult {
   passed: boolean;

@@ -66,9 +66,37 @@ const MESSAGE_PAGE = `<!doctype html>
     const res = await solve(rt, problem, opts);
     const single = createProblem(rt, po);
     const ref = await solve(rt, single, opts);
-    window.__result = { op: problem.op.name, stopReason: res.stopReason, iterations: res.iterations, refIterations: ref.iterations,
+    window.__result = { op: problem.op.describe(), stopReason: res.stopReason, iterations: res.iterations, refIterations: ref.iterations,
       relError: res.record.relError.at(-1), refRelError: ref.record.relError.at(-1), sab: typeof SharedArrayBuffer };
     problem.dispose(); single.dispose();
+  } catch (e) { window.__result = { error: String(e && e.stack || e) }; }
+</script>`;
+
+/**
+ * Threads asked for on the main thread of a cross-origin-isolated page: SharedArrayBuffer exists, but the page's main
+ * thread may not block in Atomics.wait, so 'auto' falls back to message placement, and an explicit shared or private
+ * placement is a ValidationError raised before any worker starts (old: a raw TypeError, and workers left running).
+ */
+const ISOLATED_MAIN_PAGE = `<!doctype html>
+<meta charset="utf-8"><title>matsense, threads on an isolated page's main thread</title>
+<script type="module">
+  import { createProblem, createProblemParallel, createRuntime, solve, atomicsWaitAllowed } from '/dist/index.js';
+  try {
+    const po = { n1: 20, n2: 20, r: 2, m: 300, kappa: 2, seed: 1 };
+    const errors = [];
+    const shared = await createRuntime({ shared: true });
+    for (const memory of ['shared', 'private']) {
+      try { await createProblemParallel(shared, { ...po, threads: 2, memory }); errors.push(memory + ': no error'); }
+      catch (e) { errors.push(memory + ': ' + e.name); }
+    }
+    const rt = await createRuntime();
+    const problem = await createProblemParallel(rt, { ...po, threads: 2 });
+    const opts = { k: 2, init: { alpha: 1e-3 }, maxIter: 3000, tol: 1e-7 };
+    const res = await solve(rt, problem, opts);
+    const ref = await solve(rt, createProblem(rt, po), opts);
+    window.__result = { isolated: crossOriginIsolated, sab: typeof SharedArrayBuffer, canBlock: atomicsWaitAllowed(), errors,
+      op: problem.op.describe(), stopReason: res.stopReason, iterations: res.iterations, refIterations: ref.iterations };
+    problem.dispose();
   } catch (e) { window.__result = { error: String(e && e.stack || e) }; }
 </script>`;
 
@@ -87,9 +115,10 @@ describe.skipIf(SKIP_BROWSER)('plain <script type="module"> page, no bundler', {
 
   beforeAll(async () => {
     if (!existsSync(join(REPO_ROOT, 'build/matsense.wasm'))) execFileSync('npm', ['run', 'build:wasm'], { cwd: REPO_ROOT, stdio: 'inherit' });
+    if (!existsSync(join(REPO_ROOT, 'build/matsense-worker.js'))) execFileSync('npm', ['run', 'build:worker'], { cwd: REPO_ROOT, stdio: 'inherit' });
     if (!existsSync(join(REPO_ROOT, 'dist/index.js'))) execFileSync('npm', ['run', 'build:ts'], { cwd: REPO_ROOT, stdio: 'inherit' });
     server = await serveStatic(REPO_ROOT, { pages: { '/plain.html': PAGE, '/plain-solve.js': SOLVE, '/plain-worker.js': WORKER, '/message.html': MESSAGE_PAGE } });
-    isolated = await serveStatic(REPO_ROOT, { isolate: true, pages: { '/threaded.html': THREADED_PAGE, '/threaded-worker.js': THREADED_WORKER } });
+    isolated = await serveStatic(REPO_ROOT, { isolate: true, pages: { '/threaded.html': THREADED_PAGE, '/threaded-worker.js': THREADED_WORKER, '/isolated-main.html': ISOLATED_MAIN_PAGE } });
     browser = await launchChromium();
   });
 
@@ -135,11 +164,31 @@ describe.skipIf(SKIP_BROWSER)('plain <script type="module"> page, no bundler', {
       const r = await page.evaluate(() => (window as any).__result);
       expect(r.error).toBeUndefined();
       expect(r.sab).toBe('undefined');
-      expect(r.op).toMatch(/×2-message$/);
+      expect(r.op).toBe('dense-gaussian, 2 threads (message memory)');
       expect(r.stopReason).toBe('converged');
       expect(r.iterations).toBe(r.refIterations);
       expect(Math.abs(r.relError - r.refRelError) / r.refRelError).toBeLessThan(1e-6);
       expect(r.relError).toBeLessThan(1e-5);
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it("threads on an isolated page's main thread fall back to message placement; shared or private memory is refused up front", async () => {
+    const page = await browser!.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    try {
+      await page.goto(`${isolated!.url}/isolated-main.html`);
+      await page.waitForFunction(() => (window as any).__result, null, { timeout: 30_000 });
+      const r = await page.evaluate(() => (window as any).__result);
+      expect(r.error).toBeUndefined();
+      expect([r.isolated, r.sab, r.canBlock]).toEqual([true, 'function', false]);
+      expect(r.errors).toEqual(['shared: ValidationError', 'private: ValidationError']);
+      expect(r.op).toBe('dense-gaussian, 2 threads (message memory)');
+      expect(r.stopReason).toBe('converged');
+      expect(r.iterations).toBe(r.refIterations);
       expect(errors).toEqual([]);
     } finally {
       await page.close();

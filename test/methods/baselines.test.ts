@@ -17,7 +17,7 @@ describe('§9.6 AGN', () => {
       console.log('§9.6 AGN relative error after one iteration:', e[1].toExponential(2));
       expect(e[0]).toBeGreaterThan(0.99);
       expect(e[1]).toBeLessThan(1e-10);
-      expect(p.op.fusedCount).toBeGreaterThanOrEqual(3); // two residual passes in the step, one at the final iterate
+      expect(p.op.passCount).toBeGreaterThanOrEqual(3); // two residual passes in the step, one at the final iterate
     } finally { p.dispose(); }
   });
 

@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Runtime } from '../../src/runtime.js';
-import { createProblem } from '../../src/problems/generate.js';
-import { createProblemParallel } from '../../src/workers/problem.js';
+import { createProblem, createProblemParallel } from '../../src/problems/generate.js';
 import { solveSync } from '../../src/solvers/solve.js';
-import { BatchSolver, solveBatch, type TrajectorySpec } from '../../src/solvers/batch.js';
+import { BatchSolver, solveBatch, solveBatchAsync, type TrajectorySpec } from '../../src/solvers/batch.js';
 
 function relDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let d = 0, n = 0;
@@ -21,7 +20,7 @@ const trajectories: TrajectorySpec[] = [
 ];
 
 describe('batched trajectories', () => {
-  it.each(['mixed', 'f64'] as const)('each trajectory equals its single run (precision %s)', async (precision) => {
+  it.each(['mixed', 'f64', 'f32'] as const)('each trajectory equals its single run (precision %s)', async (precision) => {
     const rt = await Runtime.create();
     const p = createProblem(rt, po);
     const common = { k: 5, maxIter: 400, tol: 1e-9, precision };
@@ -40,14 +39,14 @@ describe('batched trajectories', () => {
     p.dispose();
   });
 
-  it('over a parallel operator (shared and private) equals the serial batch', async () => {
+  it('over every placement (shared, private, message) equals the serial batch', async () => {
     const rt0 = await Runtime.create();
     const p0 = createProblem(rt0, po);
     const ref = solveBatch(rt0, p0, { k: 4, maxIter: 150, tol: 0, trajectories: trajectories.slice(0, 4) });
-    for (const memory of ['shared', 'private'] as const) {
+    for (const memory of ['shared', 'private', 'message'] as const) {
       const rt = await Runtime.create({ shared: memory === 'shared' });
       const p = await createProblemParallel(rt, { ...po, threads: 2, memory });
-      const res = solveBatch(rt, p, { k: 4, maxIter: 150, tol: 0, trajectories: trajectories.slice(0, 4) });
+      const res = await solveBatchAsync(rt, p, { k: 4, maxIter: 150, tol: 0, trajectories: trajectories.slice(0, 4) });
       res.forEach((r, i) => expect(relDiff(r.estimate, ref[i].estimate)).toBeLessThan(1e-9));
       p.dispose();
     }
@@ -72,14 +71,14 @@ describe('batched trajectories', () => {
     const p = createProblem(rt, po);
     const s = new BatchSolver(rt, p, { k: 4, maxIter: 1000, tol: 1e-6, trajectories: [{ init: { alpha: 1e-1 } }, { init: { alpha: 1e-6 } }] });
     s.setup();
-    const before = p.op.fusedCount;
+    const before = p.op.passCount;
     const res = s.run();
     const steps = Math.max(res[0].iterations, res[1].iterations) + 1;
     expect(s.passes).toBe(steps);
-    expect(p.op.fusedCount - before).toBe(res[0].iterations + res[1].iterations + 2);
+    expect(p.op.passCount - before).toBe(res[0].iterations + res[1].iterations + 2);
     expect(res[0].iterations).not.toBe(res[1].iterations);
     s.dispose();
-    expect(() => new BatchSolver(rt, p, { k: 2, trajectories: [{}], precision: 'f32' as never })).toThrow(/precision/);
+    expect(() => new BatchSolver(rt, p, { k: 2, trajectories: [{}], precision: 'f16' as never })).toThrow(/precision/);
     p.dispose();
   });
 });

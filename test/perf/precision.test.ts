@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { Runtime } from '../../src/runtime.js';
 import { createProblem } from '../../src/problems/generate.js';
 import { solveSync } from '../../src/solvers/solve.js';
-import type { Precision } from '../../src/operators/dense.js';
+import type { Precision } from '../../src/operators/pass.js';
 
 const FLOOR: Record<Precision, [number, number]> = {
   // [must reach at most, must not be better than] — the second bound shows the mode really is that precise/imprecise

@@ -7,7 +7,6 @@ import { dirname, resolve } from 'node:path';
 import { getMethod } from '../../registry.js';
 import { createRuntime, type Runtime } from '../../runtime.js';
 import { sharedMemorySupported } from '../../kernels/load.js';
-import { ParallelDenseOperator } from '../../operators/parallel.js';
 import { solve, type SolveOptions } from '../../solvers/solve.js';
 import type { RunResult } from '../../solvers/solver.js';
 import type { InitOptions } from '../../solvers/init.js';
@@ -193,7 +192,7 @@ export async function solveCommand(argv: string[], io: CliIO): Promise<number> {
   try {
     const plan = planRun(v, built);
     const op = built.problem.op;
-    if (op instanceof ParallelDenseOperator) plan.threadsNote = `threads: ${op.threads} (${op.mode} memory)`;
+    if (op.threads > 1) plan.threadsNote = `threads: ${op.threads} (${op.placement} memory)`;
     const mode: ProgressMode = v.quiet ? 'off' : v.progress && v.progress !== 'auto' ? (v.progress as ProgressMode) : autoMode(io.stdout);
     for (const n of built.notes) println(io.stderr, `note: ${n}`);
     const res = await runWithProgress(io, rt, built.problem, plan.options, mode);
