@@ -11,7 +11,7 @@ export async function run({ quick = false } = {}) {
   const rt = await createRuntime();
   const p = createProblem(rt, { n1: n, r, m, kappa: 10, seed: 1 });
   const t0 = performance.now();
-  const pg = withGram(rt, p);
+  const pg = await withGram(rt, p);
   const buildMs = performance.now() - t0;
   const so = { k, init: { alpha: 1e-3 }, maxIter: 20, tol: 0, precision: 'f64', eta: 0.4 };
   const ra = createSolver(rt, p, so).run(), rb = createSolver(rt, pg, so).run();

@@ -1,11 +1,10 @@
 // Shared helpers of the benchmark suites: tinybench runs, numpy availability, machine description, result file.
 import { Bench } from 'tinybench';
 import { spawnSync } from 'node:child_process';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { OP } from '../dist/workers/source.js';
 import { time as coreTime, timeRounds as coreTimeRounds } from './browser/gd-iteration-core.js';
 
 /** Run tasks with tinybench; returns { name: { medianMs, meanMs, minMs, samples } }. */
@@ -34,10 +33,15 @@ export function freeMemory() {
   } catch { /* best effort */ }
 }
 
-/** Run a python script of bench/ and parse its last JSON line. */
+/**
+ * Run a python script of bench/ and parse its last JSON line. OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE, which these
+ * machines export and which slow a current numpy, are unset for that command only.
+ */
 export function runPython(script, args = []) {
   freeMemory();
-  const r = spawnSync('python3', [new URL(script, import.meta.url).pathname, ...args.map(String)], { encoding: 'utf8', env: { ...process.env, PYTHONWARNINGS: 'ignore' } });
+  const env = { ...process.env, PYTHONWARNINGS: 'ignore' };
+  delete env.OPENBLAS_CORETYPE; delete env.OPENBLAS_L2_SIZE;
+  const r = spawnSync('python3', [new URL(script, import.meta.url).pathname, ...args.map(String)], { encoding: 'utf8', env });
   if (r.status !== 0) throw new Error(`${script} failed: ${r.error?.message ?? r.stderr}`);
   const lines = r.stdout.trim().split('\n');
   return JSON.parse(lines[lines.length - 1]);
@@ -55,23 +59,18 @@ export function saveResults(suite, data) {
   const all = existsSync(RESULTS) ? JSON.parse(readFileSync(RESULTS, 'utf8')) : {};
   all.machine = machine();
   all.date = new Date().toISOString();
-  all[suite] = data;
+  all[suite] = { ...data, loadavg: loadavg().map((x) => +x.toFixed(2)) };
   writeFileSync(RESULTS, JSON.stringify(all, null, 2) + '\n');
 }
 
 export const fmt = (v, d = 2) => (v === undefined || v === null || Number.isNaN(v) ? '—' : Number(v).toFixed(d));
 
 /**
- * One read of the operator's bytes split over the pool's threads the way the fused pass splits them (each thread
- * sums its own row block): the memory-bandwidth bound of a threaded GD iteration.
+ * One read of the operator's bytes split over its placement's threads the way the fused pass splits them (each
+ * thread sums its own row block): the memory-bandwidth bound of a threaded GD iteration.
  */
 export async function parallelStreamMs(rt, op, tOpts) {
-  const K = rt.kernels, N = op.N, rowBytes = N * 4, A = op.A.ptr;
-  const call = (t) => { const [r0, r1] = op.blocks[t]; return [A + r0 * rowBytes, (r1 - r0) * N]; };
-  const read = () => {
-    for (let t = 1; t < op.threads; t++) op.pool.setCall(t - 1, 'stream_sum_f32', call(t));
-    op.pool.run(OP.CALL, () => { const c = call(0); if (!Number.isFinite(K.stream_sum_f32(c[0], c[1]))) throw new Error('nan'); });
-  };
+  const read = () => { if (!Number.isFinite(op.readOnce())) throw new Error('nan'); };
   const t = await time({ read }, tOpts);
   return t.read.medianMs;
 }

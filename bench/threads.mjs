@@ -3,7 +3,7 @@
 // vectors by message (what a page without SharedArrayBuffer gets); plus problem
 // generation (m = 5000, n = 100: 5·10⁷ Gaussians) serial and parallel vs numpy's standard_normal of the same size.
 // Every case is checked against the single-thread answer before it is timed.
-import { createRuntime, createProblem, createProblemParallel, createSolver, DenseOperator, ParallelDenseOperator, resolveThreads } from '../dist/index.js';
+import { createRuntime, createProblem, createProblemParallel, createSolver, DenseOperator, resolveThreads } from '../dist/index.js';
 import { time, timeRounds, numpyVersion, runPython, saveResults, fmt, parallelStreamMs } from './lib.mjs';
 
 const n1 = 100, n2 = 100, r = 5, k = 20, m = 5000, N = n1 * n2, opBytes = m * N * 4;
@@ -52,10 +52,11 @@ export async function run({ quick = false } = {}) {
   gen.serialMs = tg1.serial.medianMs;
   for (const threads of [2, 'auto']) {
     const rt = await createRuntime({ shared: true });
-    let op0 = await ParallelDenseOperator.gaussian(rt, { m, n1, n2, seed: 1, threads });
+    const op0 = await DenseOperator.create(rt, { m, n1, n2, seed: 1, threads });
     const a = op0.A.a, a0 = opS.A.a; for (let i = 0; i < a.length; i += 9973) if (a[i] !== a0[i]) throw new Error('parallel generation differs');
-    // time generation only (the workers are started once, as in a run): regenerate in place
-    const tg = await time({ g: () => { op0['generate'](1 / Math.sqrt(m), 0, 1, 1); } }, { time: 500, iterations: quick ? 2 : 4, warmupIterations: 1 });
+    // time generation only (the workers are started once, as in a run): regenerate in place through the placement
+    const job = op0['generateJob']({ m, n1, n2, seed: 1 });
+    const tg = await time({ g: () => { op0.rows.run(job); } }, { time: 500, iterations: quick ? 2 : 4, warmupIterations: 1 });
     gen[`threads${threads === 'auto' ? 'Auto' : threads}Ms`] = tg.g.medianMs;
     await op0.close();
   }

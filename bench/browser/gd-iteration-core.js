@@ -65,11 +65,12 @@ export async function timeRounds(Bench, tasks, { rounds = 3, ...opts } = {}) {
  */
 export function checkAgainstTwin(createSolver, rt, p, S) {
   const { n1, n2, k, m } = S, N = n1 * n2;
-  const check = createSolver(rt, p, { k, init: { alpha: 1e-2 }, maxIter: 1, tol: 0, precision: 'f64', eta: 0.3 }).setup();
-  const F0 = check['model'].F.copy(), G0 = check['model'].G.copy();
-  check.step();
-  check.step();
-  const res = check.finalize();
+  const o = { k, init: { alpha: 1e-2 }, tol: 0, precision: 'f64', eta: 0.3 };
+  const start = createSolver(rt, p, { ...o, maxIter: 0 }), res0 = start.run(); // the starting factors
+  start.dispose();
+  const F0 = res0.F, G0 = res0.G;
+  const check = createSolver(rt, p, { ...o, maxIter: 1 });
+  const res = check.run();
   check.dispose();
   const twin = { A: p.op.A.a.slice(), y: p.y.a.slice(), F: F0.slice(), G: G0.slice(), X: new Float64Array(N), rr: new Float64Array(m),
     E: new Float64Array(N), gF: new Float64Array(n1 * k), gG: new Float64Array(n2 * k) };

@@ -130,14 +130,21 @@ const denseGram: Program = {
   },
 };
 
+const denseRead: Program = {
+  name: 'dense.read',
+  scratchBytes: () => 0,
+  // params: [N]; partial[0] = the sum of the block's entries: one streaming read of the rows (a bandwidth reference)
+  run(K, a, p) { storeF64(K, a.partial, K.stream_sum_f32(a.data[0], a.rows * p[0])); },
+};
+
 /** f64 store through the kernels (a participant may hold no JS view of its memory). */
 function storeF64(K: Kernels, ptr: number, v: number): void { K.fill_f64(ptr, v, 1); }
 
 /** Every block program, by index (workers are told the index). */
-export const PROGRAMS: readonly Program[] = [denseGenerate, denseApply, denseAdjoint, denseFused, denseResidual, denseGram];
+export const PROGRAMS: readonly Program[] = [denseGenerate, denseApply, denseAdjoint, denseFused, denseResidual, denseGram, denseRead];
 
 /** Names of the block programs. */
-export type ProgramName = 'dense.generate' | 'dense.apply' | 'dense.adjoint' | 'dense.fused' | 'dense.residual' | 'dense.gram';
+export type ProgramName = 'dense.generate' | 'dense.apply' | 'dense.adjoint' | 'dense.fused' | 'dense.residual' | 'dense.gram' | 'dense.read';
 
 /** Index of a program (what the worker protocol carries). */
 export function programIndex(name: ProgramName): number {

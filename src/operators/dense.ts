@@ -136,6 +136,19 @@ export class DenseOperator extends MeasurementOperator {
     fin();
   }
 
+  /**
+   * One streaming read of the rows on every participant of the placement (each sums its own block), the memory
+   * bandwidth bound of a pass; for benchmarks. @returns the sum of every entry
+   */
+  readOnce(): number {
+    this.checkLive();
+    const out = this.rt.f64(1);
+    try {
+      this.rows.run({ program: 'dense.read', params: [this.N], inputLen: 0, rowsIn: false, rowsOut: 0, partialLen: 1, out });
+      return out.a[0];
+    } finally { out.free(); }
+  }
+
   /** Σ_i vec(A_i) vec(A_i)ᵀ (upper triangle; N × N f64) into G, over any placement (Gram mode). */
   override async gramInto(G: F64Buf): Promise<void> {
     this.checkLive();

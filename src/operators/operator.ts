@@ -1,13 +1,18 @@
 /**
  * The measurement operator A: R^{n1×n2} → R^m, vec row-major (docs/theory.md, conventions). Concrete operators write
- * only the math hooks: `_apply` and `_adjoint` (vec forms, for diagnostics and the dot-test) and, to be fast, a
- * workspace for the factor-form pass (src/operators/pass.ts). This base class checks shapes, counts calls, owns
- * the lifecycle (a disposed operator, or one whose runtime was disposed, throws StateError at once) and supplies a
- * default workspace built from `_apply` and `_adjoint` — so a new operator is correct before it is fast.
+ * only math hooks (docs/adding-an-operator.md):
+ * - `_apply` and `_adjoint`, the vec forms (diagnostics, the dot-test);
+ * - optionally `_applyFactors` and `_adjointProducts`, the factor forms A(F Gᵀ) and A*(r)·G, A*(r)ᵀ·F: with them the
+ *   solver's passes and the back projection never form an n1 × n2 matrix;
+ * - or, for full control, `_workspace` (src/operators/pass.ts).
+ * This base class checks shapes, counts calls, owns the lifecycle (a disposed operator, or one whose runtime was
+ * disposed, throws StateError at once) and builds the workspace from the hooks given — so a new operator is correct
+ * before it is fast.
  */
 import { StateError, ValidationError } from '../errors.js';
 import type { F64Buf, Runtime } from '../runtime.js';
 import { DenseFormWorkspace } from './workspace.js';
+import { FactorFormWorkspace, type FactorHooks } from './factor-workspace.js';
 import { denseMap, type LinearMap, type PassWorkspace, type WorkspaceSpec } from './pass.js';
 import type { PlacementKind } from '../placement/placement.js';
 
@@ -121,8 +126,8 @@ export abstract class MeasurementOperator {
     return this._workspace(rt, spec);
   }
 
-  /** Bytes {@link workspace} will allocate for `spec` (checked before anything is allocated). */
-  workspaceBytes(spec: Omit<WorkspaceSpec, 'y'>): number { return DenseFormWorkspace.bytesFor(this, spec); }
+  /** Bytes {@link workspace} will allocate in the runtime for `spec` (checked before anything is allocated). */
+  workspaceBytes(spec: Omit<WorkspaceSpec, 'y'>): number { return this.factorHooks() ? 0 : DenseFormWorkspace.bytesFor(this, spec); }
 
   /**
    * The data-only estimate of M* from measurements y, as a linear map (never formed for structured operators):
@@ -130,6 +135,17 @@ export abstract class MeasurementOperator {
    * (its top singular value σ̂1) and the spectral initialization.
    */
   backProjection(y: Vec): LinearMap {
+    this.checkLive();
+    const h = this.factorHooks();
+    if (h) {
+      // E x = E·G with G = x (n2 × 1); Eᵀ x = Eᵀ·F with F = x (n1 × 1): never formed
+      const r = Float64Array.from(y), none1 = new Float64Array(this.n1), none2 = new Float64Array(this.n2);
+      return {
+        rows: this.n1, cols: this.n2,
+        apply: (x, out) => h.adjointProducts(r, none1, x, 1, out, null),
+        applyT: (x, out) => h.adjointProducts(r, x, none2, 1, null, out),
+      };
+    }
     const S = this.adjoint(y, new Float64Array(this.N));
     return denseMap(S, this.n1, this.n2);
   }
@@ -175,9 +191,34 @@ export abstract class MeasurementOperator {
   protected _applyAsync(X: Vec, out: Vec): Promise<void> | void { this._apply(X, out); }
   protected _adjointAsync(r: Vec, S: Vec): Promise<void> | void { this._adjoint(r, S); }
 
-  /** The workspace: by default one that forms X and E densely and uses `_apply`/`_adjoint` (two passes). */
+  /**
+   * Factor form, optional: out (m) = A(F Gᵀ) for F (n1 × k) and G (n2 × k), row-major — without forming F Gᵀ.
+   * Write it together with {@link _adjointProducts}.
+   */
+  protected _applyFactors?(F: Float64Array, G: Float64Array, k: number, out: Float64Array): void;
+
+  /**
+   * Factor form, optional: with E = A*(r) (n1 × n2, never formed), EG (n1 × k) = E·G and EtF (n2 × k) = Eᵀ·F; either
+   * output may be null (not wanted). Overwrite the outputs.
+   */
+  protected _adjointProducts?(r: Float64Array, F: Float64Array, G: Float64Array, k: number, EG: Float64Array | null, EtF: Float64Array | null): void;
+
+  /** The factor-form hooks, when the operator has both. */
+  protected factorHooks(): FactorHooks | undefined {
+    if (!this._applyFactors || !this._adjointProducts) return undefined;
+    return {
+      applyFactors: (F, G, k, out) => this._applyFactors!(F, G, k, out),
+      adjointProducts: (r, F, G, k, EG, EtF) => this._adjointProducts!(r, F, G, k, EG, EtF),
+    };
+  }
+
+  /**
+   * The workspace: from the factor-form hooks when the operator has them (nothing n1 × n2 is formed); otherwise one
+   * that forms X and E densely and uses `_apply`/`_adjoint` (two passes).
+   */
   protected _workspace(rt: Runtime, spec: WorkspaceSpec): PassWorkspace {
-    return new GenericWorkspace(rt, this, spec);
+    const h = this.factorHooks();
+    return h ? new FactorFormWorkspace(rt, this, h, spec) : new GenericWorkspace(rt, this, spec);
   }
 
   protected asyncOnly(what: string): StateError {

@@ -111,3 +111,69 @@ function isSymmetric(a: ArrayLike<number>, n: number): boolean {
   for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) if (Math.abs(a[i * n + j] - a[j * n + i]) > 1e-12 * (Math.abs(a[i * n + j]) + 1)) return false;
   return true;
 }
+
+/** A problem around an operator you made yourself (any {@link MeasurementOperator}, e.g. a matrix-free one). */
+export interface OperatorProblemData {
+  /** The operator; the problem takes it over (disposing the problem disposes it). */
+  op: MeasurementOperator;
+  /** Measurements, length m. */
+  y: Float64Array | Float32Array;
+  /** Rank of the truth, if known (the degrees-of-freedom warnings). */
+  r?: number;
+  /** The truth as a dense n1 × n2 matrix, if known (relative errors). */
+  Mstar?: Float64Array | Float32Array;
+  /** Or the truth as factors M* = U diag(σ) Vᵀ (U: n1 × r, V: n2 × r, orthonormal columns): relative errors without forming M*. */
+  truth?: { U: Float64Array; sigma: Float64Array; V: Float64Array };
+  /** Held-out measurements: another operator (taken over too) and its measurements. */
+  test?: { op: MeasurementOperator; y: Float64Array | Float32Array };
+  /** The target is symmetric PSD, so the X Xᵀ model applies. Default: whether the operator sees only symmetric matrices. */
+  symmetric?: boolean;
+}
+
+/** Build a {@link Problem} around your own operator. Everything is validated before anything is allocated. */
+export function problemFromOperator(rt: Runtime, d: OperatorProblemData): Problem {
+  if (d === null || typeof d !== 'object') throw new ValidationError('problem data must be an object');
+  const op = d.op;
+  if (!op || typeof op.workspace !== 'function' || typeof op.checkLive !== 'function') throw new ValidationError('op must be a MeasurementOperator');
+  op.checkLive();
+  const { m, n1, n2 } = op;
+  finiteArray('y', d.y, m);
+  if (d.r !== undefined && positiveInt('r', d.r) > Math.min(n1, n2)) throw new ValidationError(`r = ${d.r} exceeds min(n1, n2) = ${Math.min(n1, n2)}`);
+  if (d.Mstar !== undefined) finiteArray('Mstar', d.Mstar, n1 * n2);
+  let r = d.r;
+  if (d.truth !== undefined) {
+    const { U, sigma, V } = d.truth ?? ({} as never);
+    if (!(sigma instanceof Float64Array) || sigma.length < 1) throw new ValidationError('truth.sigma must be a non-empty Float64Array');
+    const q = sigma.length;
+    finiteArray('truth.U', U, n1 * q); finiteArray('truth.V', V, n2 * q); finiteArray('truth.sigma', sigma, q);
+    if (r !== undefined && r !== q) throw new ValidationError(`r = ${r} but truth.sigma has ${q} values`);
+    r = q;
+  }
+  if (d.test !== undefined) {
+    const t = d.test;
+    if (!t || !t.op || typeof t.op.workspace !== 'function') throw new ValidationError('test.op must be a MeasurementOperator');
+    if (t.op.n1 !== n1 || t.op.n2 !== n2) throw new ValidationError(`test.op is ${t.op.n1} × ${t.op.n2}, the operator ${n1} × ${n2}`);
+    finiteArray('test.y', t.y, t.op.m);
+  }
+  const symmetric = d.symmetric ?? op.seesOnlySymmetric;
+  if (typeof symmetric !== 'boolean') throw new ValidationError(`symmetric must be a boolean, got ${String(symmetric)}`);
+  if (symmetric && n1 !== n2) throw new ValidationError(`a symmetric problem needs n1 = n2, got ${n1} × ${n2}`);
+  const blk = Runtime.blockBytes;
+  const need = blk(m * 8) + (d.Mstar ? blk(n1 * n2 * 8) : 0) + (d.test ? blk(d.test.op.m * 8) : 0);
+  if (need > rt.available()) throw new OutOfMemoryError(`the problem needs ${formatBytes(need)} of wasm memory, only ${formatBytes(rt.available())} is available`, need, rt.available());
+  const owned = ownedResources();
+  owned.add(op);
+  try {
+    const y = owned.add(rt.f64(m).set(d.y));
+    const Mstar = d.Mstar ? owned.add(rt.f64(n1 * n2).set(d.Mstar)) : undefined;
+    let test: Problem['test'];
+    if (d.test) test = { op: owned.add(d.test.op), y: owned.add(rt.f64(d.test.op.m).set(d.test.y)) };
+    return new Problem({
+      n1, n2, m, r, symmetric, op, y, Mstar, test,
+      Ustar: d.truth?.U.slice(), Vstar: d.truth?.V.slice(), sigma: d.truth?.sigma.slice(),
+    }, owned.release);
+  } catch (e) {
+    owned.release();
+    throw e;
+  }
+}
