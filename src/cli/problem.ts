@@ -15,6 +15,7 @@ import { createProblem, createProblemParallel, type ProblemOptions } from '../pr
 import { problemFromData, problemFromDataParallel } from '../problems/data.js';
 import type { Problem } from '../problems/problem.js';
 import type { Runtime } from '../runtime.js';
+import type { PlacementOptions } from '../placement/placement.js';
 import { UsageError, type OptSpec, type OptValue } from './args.js';
 
 /** Options that describe a generated problem (and the shape hints of a loaded one). */
@@ -56,7 +57,7 @@ type V = Record<string, OptValue>;
  * Generate a problem from the flags. With `threads` > 1 and the Gaussian operator, the operator's rows are
  * generated and later processed by worker threads ({@link createProblemParallel}: the same bits as one thread).
  */
-export async function generateFromFlags(rt: Runtime, v: V, threads = 1): Promise<BuiltProblem> {
+export async function generateFromFlags(rt: Runtime, v: V, threads = 1, memory?: PlacementOptions['memory']): Promise<BuiltProblem> {
   const n1 = (v.n1 as number | undefined) ?? 50;
   const n2 = (v.n2 as number | undefined) ?? n1;
   const r = (v.r as number | undefined) ?? 3;
@@ -72,7 +73,7 @@ export async function generateFromFlags(rt: Runtime, v: V, threads = 1): Promise
     operator: v.operator as 'gaussian' | 'identity' | undefined,
   };
   const parallel = threads > 1 && (opts.operator ?? 'gaussian') === 'gaussian';
-  const problem = parallel ? await createProblemParallel(rt, { ...opts, threads }) : createProblem(rt, opts);
+  const problem = parallel ? await createProblemParallel(rt, { ...opts, threads, memory }) : createProblem(rt, opts);
   const notes: string[] = [];
   if (threads > 1 && !parallel) notes.push('threads: 1 (the identity operator has no rows to split across workers)');
   const desc = `generated ${opts.symmetric ? 'symmetric PSD ' : ''}${n1}×${n2}, rank ${r}, κ = ${opts.kappa ?? 1}, ` +
@@ -117,7 +118,7 @@ export function inferShape(arrays: Record<string, NpyArray>, N: number, hint: { 
 }
 
 /** Load a problem file (see the module doc for the arrays and the shape rule). */
-export async function loadProblemFile(rt: Runtime, path: string, v: V, cwd: string, threads = 1): Promise<BuiltProblem> {
+export async function loadProblemFile(rt: Runtime, path: string, v: V, cwd: string, threads = 1, memory?: PlacementOptions['memory']): Promise<BuiltProblem> {
   const given = GENERATE_ONLY.filter((n) => v[n] !== undefined);
   if (given.length) throw new UsageError(`--${given[0]} describes a generated problem and cannot be combined with --load`);
   const file = resolve(cwd, path);
@@ -158,7 +159,7 @@ export async function loadProblemFile(rt: Runtime, path: string, v: V, cwd: stri
     Atest: Atest?.data, ytest: ytest ? vector(ytest, 'y_test', path) : undefined,
   };
   // with --threads, the file's operator rows are split over workers as a generated operator's would be
-  const problem = threads > 1 ? await problemFromDataParallel(rt, data, { threads }) : problemFromData(rt, data);
+  const problem = threads > 1 ? await problemFromDataParallel(rt, data, { threads, memory }) : problemFromData(rt, data);
   if (A.dtype === 'float64') notes.push('A is float64 in the file and is stored as float32 (pass float32 A, or expect ~1e-7 relative differences from a float64 reference)');
   const parts = [`loaded ${path}: ${n1}×${n2} (from ${from}), m = ${m}`];
   if (Mstar) parts.push('with M*');

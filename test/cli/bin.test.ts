@@ -1,5 +1,5 @@
 // One smoke test of the real binary: `node bin/matsense.js demo` (builds dist/ first when it is missing or stale).
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -32,4 +32,25 @@ describe('bin/matsense.js', () => {
     expect(bad.status).toBe(2);
     expect(bad.stderr).toBe("matsense: --eta must be a finite number, got 'fast'\nRun 'matsense solve --help' for usage.\n");
   });
+
+  // Ctrl-C must stop a threaded run: the coordinator's waits on its workers are timed, so the signal gets through
+  // (the old barrier waited forever once a worker was gone, and a long run ignored Ctrl-C until it ended)
+  it.each(['shared', 'private'])('SIGINT stops a threaded run (%s memory) within seconds and it reports what it has', async (memory) => {
+    const args = [join(ROOT, 'bin', 'matsense.js'), 'solve', '--n1', '40', '--r', '2', '--m', '4000', '--k', '4', '--iters', '100000000', '--tol', '0',
+      '--threads', '2', '--memory', memory, '--progress', 'lines'];
+    const child = spawn(process.execPath, args);
+    let out = '';
+    child.stdout.setEncoding('utf8');
+    const sent = new Promise<number>((res) => child.stdout.on('data', (d: string) => {
+      out += d;
+      if (/iter/.test(out) && !child.killed) { child.kill('SIGINT'); res(performance.now()); }
+    }));
+    const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+    const t0 = await sent;
+    const code = await exited;
+    expect(performance.now() - t0).toBeLessThan(5000);
+    expect(code).not.toBeNull();
+    expect(out).toMatch(/aborted/);
+  });
 });
+

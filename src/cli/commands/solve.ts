@@ -38,6 +38,7 @@ export function runSpecs(): OptSpec[] {
     { name: 'error-tol', type: 'number', min: 0, doc: 'stop when the relative error to M* ≤ this (default 0: off)', group: 'Stopping' },
     { name: 'precision', type: 'choice', choices: ['mixed', 'f64', 'f32'], doc: "arithmetic of the operator pass (default mixed; f64 = exact f64 arithmetic on the f32 operator)", group: 'Execution' },
     { name: 'threads', type: 'int', min: 1, max: 256, doc: 'threads for the operator passes: rows of A split across workers (a generated Gaussian or a loaded operator; default 1)', group: 'Execution' },
+    { name: 'memory', type: 'choice', choices: ['auto', 'shared', 'private', 'message'], doc: "with --threads: where the operator's rows live (default auto: one shared memory; private: a memory per worker, for operators over 4 GiB)", group: 'Execution' },
     { name: 'diagnostics-every', type: 'int', min: 0, doc: 'record the spectral diagnostics (SVD-based) every K iterations (default 0: off)', group: 'Execution' },
   ];
 }
@@ -186,9 +187,11 @@ export async function solveCommand(argv: string[], io: CliIO): Promise<number> {
     if (!existsSync(dir)) throw new UsageError(`--${flag} ${v[flag]}: the directory ${dir} does not exist`, 'solve');
   }
   const threads = (v.threads as number | undefined) ?? 1;
+  const memory = v.memory as 'auto' | 'shared' | 'private' | 'message' | undefined;
+  if (memory !== undefined && threads === 1) throw new UsageError('--memory applies to --threads N with N > 1', 'solve');
   // Worker threads share the runtime's memory when the platform allows it (else each holds its own rows).
-  const rt = await createRuntime(threads > 1 && sharedMemorySupported() ? { shared: true } : {});
-  const built = v.load !== undefined ? await loadProblemFile(rt, v.load as string, v, cwd, threads) : await generateFromFlags(rt, v, threads);
+  const rt = await createRuntime(threads > 1 && (memory ?? 'auto') === 'auto' || memory === 'shared' ? { shared: sharedMemorySupported() } : {});
+  const built = v.load !== undefined ? await loadProblemFile(rt, v.load as string, v, cwd, threads, memory) : await generateFromFlags(rt, v, threads, memory);
   try {
     const plan = planRun(v, built);
     const op = built.problem.op;
