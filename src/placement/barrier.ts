@@ -132,6 +132,20 @@ export function workersFor(m: number, layout: RowLayout, threads: number, workBy
   return Math.max(threads, Math.ceil(rowsBytes / Math.max(1, PRIVATE_BLOCK_BYTES - workBytes)));
 }
 
+/**
+ * The row blocks of workers that own their rows (private and message placements), and each one's start-up message:
+ * the non-shared kernels, its rows' count and layout, and its slice of the data (copied, then transferred).
+ */
+export async function ownRows(rt: Runtime, m: number, layout: RowLayout, threads: number, data?: RowData) {
+  const blocks = splitRows(m, workersFor(m, layout, threads, 0));
+  const module = await rt.simdModule();
+  const init = (i: number) => {
+    const [lo, hi] = blocks[i];
+    return { module, rows: hi - lo, layout, data: data?.map((d, j) => rowSlice(d, layout.bytesPerRow[j], lo, hi).slice().buffer as ArrayBuffer) };
+  };
+  return { blocks, init };
+}
+
 /** Each worker owns its rows in its own memory; vectors go through a SharedArrayBuffer exchange array. */
 export class PrivatePlacement extends Placement {
   readonly kind = 'private';
@@ -147,15 +161,8 @@ export class PrivatePlacement extends Placement {
   }
 
   static async create(rt: Runtime, m: number, layout: RowLayout, threads: number, data?: RowData): Promise<PrivatePlacement> {
-    const blocks = splitRows(m, workersFor(m, layout, threads, 0));
-    const module = await rt.simdModule();
-    const pool = await BarrierPool.start(blocks.length, (i) => {
-      const [lo, hi] = blocks[i];
-      return {
-        mode: 'private', module, rows: hi - lo, layout,
-        data: data?.map((d, j) => rowSlice(d, layout.bytesPerRow[j], lo, hi).slice().buffer as ArrayBuffer),
-      };
-    }, rt.workerScript);
+    const { blocks, init } = await ownRows(rt, m, layout, threads, data);
+    const pool = await BarrierPool.start(blocks.length, (i) => ({ mode: 'private', ...init(i) }), rt.workerScript);
     return new PrivatePlacement(rt, m, layout, blocks, pool);
   }
 

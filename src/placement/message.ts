@@ -8,8 +8,8 @@ import { programIndex } from '../kernels/programs.js';
 import type { Runtime } from '../runtime.js';
 import { MessagePool } from '../workers/message-pool.js';
 import type { RowLayout } from '../workers/protocol.js';
-import { workersFor, reducePartials } from './barrier.js';
-import { Placement, rowSlice, splitRows, type Job, type RowData } from './placement.js';
+import { ownRows, reducePartials } from './barrier.js';
+import { Placement, type Job, type RowData } from './placement.js';
 
 export class MessagePlacement extends Placement {
   readonly kind = 'message';
@@ -23,15 +23,8 @@ export class MessagePlacement extends Placement {
   }
 
   static async create(rt: Runtime, m: number, layout: RowLayout, threads: number, data?: RowData): Promise<MessagePlacement> {
-    const blocks = splitRows(m, workersFor(m, layout, threads, 0));
-    const module = await rt.simdModule();
-    const pool = await MessagePool.start(blocks.length, (i) => {
-      const [lo, hi] = blocks[i];
-      return {
-        module, rows: hi - lo, layout,
-        data: data?.map((d, j) => rowSlice(d, layout.bytesPerRow[j], lo, hi).slice().buffer as ArrayBuffer),
-      };
-    }, rt.workerScript);
+    const { blocks, init } = await ownRows(rt, m, layout, threads, data);
+    const pool = await MessagePool.start(blocks.length, init, rt.workerScript);
     return new MessagePlacement(rt, m, layout, blocks, pool);
   }
 
