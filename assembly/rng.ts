@@ -139,3 +139,40 @@ export function symmetrize_rows_f32(A: usize, rows: i32, n: i32): usize {
   }
   return A;
 }
+
+/**
+ * Bernoulli(p) sampling of one row's cells: the column indices j in [0, n) kept, ascending, written to `out` (i32,
+ * capacity n), drawn by geometric skips (O(p·n) draws, not n). Seeded from (seed, stream, row) alone, so rows can be
+ * sampled in any order or thread with the same result. p ≥ 1 keeps every cell, p ≤ 0 none.
+ * @returns the number of indices written
+ */
+export function bernoulli_row_i32(out: usize, n: i32, p: f64, seedHi: u32, seedLo: u32, stream: u32, row: u32): i32 {
+  if (p <= 0) return 0;
+  if (p >= 1) { for (let j = 0; j < n; j++) store<i32>(out + (<usize>j << 2), j); return n; }
+  seedState(seedHi, seedLo, stream, row);
+  const lq = Math.log1p(-p);
+  let j: f64 = -1, count = 0;
+  while (true) {
+    j += Math.floor(Math.log1p(-uniform()) / lq) + 1;
+    if (j >= <f64>n) break;
+    store<i32>(out + (<usize>count << 2), <i32>j);
+    count++;
+  }
+  return count;
+}
+
+/**
+ * Selection sampling (Knuth's Algorithm S): exactly m of the `total` 8-byte items at `inp`, each m-subset equally
+ * likely, copied to `out` in their order. Seeded from (seed, stream). m ≤ total. @returns m
+ */
+export function select_items_u64(out: usize, inp: usize, total: i32, m: i32, seedHi: u32, seedLo: u32, stream: u32): i32 {
+  seedState(seedHi, seedLo, stream, 0xFFFFFFFD);
+  let kept = 0;
+  for (let t = 0; t < total && kept < m; t++) {
+    if (<f64>(total - t) * uniform() < <f64>(m - kept)) {
+      store<u64>(out + (<usize>kept << 3), load<u64>(inp + (<usize>t << 3)));
+      kept++;
+    }
+  }
+  return kept;
+}

@@ -17,6 +17,9 @@ export const STREAM = {
   initF: 7,
   initG: 8,
   sketch: 9,
+  /** The second vectors b_i of rank-one measurements (the first use `operator`). */
+  operatorB: 10,
+  testOperatorB: 11,
 } as const;
 
 /** Split a seed (integer in [0, 2^53)) into the two u32 halves the kernels take. */

@@ -51,10 +51,12 @@ export function aligned(bytes: number): number { return Math.ceil(bytes / 64) * 
 const denseGenerate: Program = {
   name: 'dense.generate',
   scratchBytes: () => 0,
-  // params: [N, scale, seedHi, seedLo, stream, symmetric n (0: not symmetric)]
+  // params: [columns, scale, seedHi, seedLo, stream, symmetric n (0: not symmetric), row array (default 0)]: Gaussian
+  // rows, each seeded by its global index
   run(K, a, p) {
-    K.normal_rows_f32(a.data[0], a.rows, p[0], p[1], p[2], p[3], p[4], a.row0, a.zig);
-    if (p[5] > 0) K.symmetrize_rows_f32(a.data[0], a.rows, p[5]);
+    const data = a.data[p[6] ?? 0];
+    K.normal_rows_f32(data, a.rows, p[0], p[1], p[2], p[3], p[4], a.row0, a.zig);
+    if (p[5] > 0) K.symmetrize_rows_f32(data, a.rows, p[5]);
   },
 };
 
@@ -137,14 +139,85 @@ const denseRead: Program = {
   run(K, a, p) { storeF64(K, a.partial, K.stream_sum_f32(a.data[0], a.rows * p[0])); },
 };
 
+/**
+ * Matrix completion, one trajectory: data[0] holds the block's entries (i32 pairs (u, v)).
+ * params: [n1, n2, k, w, wd, sym, wantEG, wantEtF, given]; input [F (n1 × k), G (n2 × k)]; rowsIn the measurements
+ * (or, with `given`, the residuals); rowsOut the residuals; partial [E·G (n1 × k), Eᵀ·F (n2 × k), ‖r‖²].
+ */
+const completionPass: Program = {
+  name: 'completion.pass',
+  scratchBytes: () => 0,
+  run(K, a, p) {
+    const [n1, n2, k, w, wd, sym, wantEG, wantEtF, given] = p as unknown as number[];
+    const EG = a.partial, EtF = EG + n1 * k * 8, F = a.input, G = F + n1 * k * 8;
+    K.fill_f64(EG, 0, (n1 + n2) * k);
+    const r = given ? a.rowsIn : a.rowsOut;
+    const ss = K.completion_pass_f64(wantEG ? EG : 0, wantEtF ? EtF : 0, r, a.data[0], a.rows, F, G, k, w, wd, a.rowsIn, sym, given);
+    storeF64(K, EtF + n2 * k * 8, ss);
+  },
+};
+
+/** Rows per chunk of a rank-one pass: a chunk of both vector matrices (f32) stays within ~384 KiB of cache. */
+export function rankOneChunk(n1: number, n2: number): number {
+  return Math.max(4, Math.min(256, Math.floor(393216 / ((n1 + n2) * 4)) & ~3));
+}
+
+/**
+ * Rank-one measurements, one trajectory: data[0] the block's a_i (n1 f32 each), data[1] its b_i (n2; absent when
+ * symOp: b_i = a_i). params: [n1, n2, k, symOp, symModel, precision code, wantEG, wantEtF, given]; input the
+ * transposed factors [Fᵀ (k × n1), Gᵀ (k × n2)] (symModel: Fᵀ only); rowsIn the measurements (or the residuals);
+ * rowsOut the residuals; partial [(E·G)ᵀ (k × n1), (Eᵀ·F)ᵀ (k × n2), ‖r‖²]. Chunk by chunk: P = A_c F and Q = B_c G
+ * (f64, or f32 arithmetic for precision 'f32'), r, then the gradient products (f32 partial sums per chunk added in
+ * f64 for 'mixed' and 'f32').
+ */
+const rankOnePass: Program = {
+  name: 'rankone.pass',
+  scratchBytes(rows, p) {
+    const [n1, n2, k] = p as unknown as number[], c = rankOneChunk(n1, n2);
+    return aligned(c * k * 8) * 4 + aligned(k * n1 * 4) * 2 + aligned(k * n2 * 4) * 2;
+  },
+  run(K, a, p) {
+    const [n1, n2, k, symOp, symModel, prec, wantEG, wantEtF, given] = p as unknown as number[];
+    const chunk = rankOneChunk(n1, n2), exact = prec === PRECISION_CODE.f64, f32prod = prec === PRECISION_CODE.f32;
+    const EGt = a.partial, EtFt = EGt + k * n1 * 8, Ft = a.input, Gt = symModel ? Ft : Ft + k * n1 * 8;
+    const Abuf = a.data[0], Bbuf = symOp ? a.data[0] : a.data[1];
+    const P = a.scratch, Q = P + aligned(chunk * k * 8), W = Q + aligned(chunk * k * 8), V = W + aligned(chunk * k * 8);
+    const Ft32 = V + aligned(chunk * k * 8), Gt32 = Ft32 + aligned(k * n1 * 4), E32a = Gt32 + aligned(k * n2 * 4), E32b = E32a + aligned(k * n1 * 4);
+    K.fill_f64(EGt, 0, k * (n1 + n2));
+    if (f32prod) { K.cvt_f64_to_f32(Ft32, Ft, k * n1); if (!symModel) K.cvt_f64_to_f32(Gt32, Gt, k * n2); }
+    const r = given ? a.rowsIn : a.rowsOut;
+    const needQ = !symModel, wantV = wantEtF && !symModel;
+    let ss = 0;
+    for (let c0 = 0; c0 < a.rows; c0 += chunk) {
+      const cr = Math.min(chunk, a.rows - c0);
+      const Ac = Abuf + c0 * n1 * 4, Bc = Bbuf + c0 * n2 * 4;
+      if (f32prod) K.rows_dot_f32(P, Ac, cr, n1, Ft32, k); else K.rows_dot_f32_f64(P, Ac, cr, n1, Ft, k);
+      if (needQ) { if (f32prod) K.rows_dot_f32(Q, Bc, cr, n2, symModel ? Ft32 : Gt32, k); else K.rows_dot_f32_f64(Q, Bc, cr, n2, Gt, k); }
+      ss += K.rankone_residual_f64(r + c0 * 8, W, wantV ? V : 0, P, needQ ? Q : P, cr, k, a.rowsIn + c0 * 8, given);
+      if (wantEG) accumulate(K, EGt, Ac, cr, n1, W, k, exact, E32a);
+      if (wantV) accumulate(K, EtFt, Bc, cr, n2, V, k, exact, E32b);
+    }
+    storeF64(K, EtFt + k * n2 * 8, ss);
+  },
+};
+
+/** Et += Σ_i W[i, :]ᵀ A[i, :] for a chunk: in f64, or as an f32 partial sum added in f64. */
+function accumulate(K: Kernels, Et: number, A: number, rows: number, n: number, W: number, k: number, exact: boolean, E32: number): void {
+  if (exact) { K.rows_axpy_t_f32_f64(Et, A, rows, n, W, k); return; }
+  K.fill_f64(E32, 0, Math.ceil((k * n) / 2)); // k·n f32 zeros
+  K.rows_axpy_t_f32(E32, A, rows, n, W, k);
+  K.add_f32_to_f64(Et, E32, k * n);
+}
+
 /** f64 store through the kernels (a participant may hold no JS view of its memory). */
 function storeF64(K: Kernels, ptr: number, v: number): void { K.fill_f64(ptr, v, 1); }
 
 /** Every block program, by index (workers are told the index). */
-export const PROGRAMS: readonly Program[] = [denseGenerate, denseApply, denseAdjoint, denseFused, denseResidual, denseGram, denseRead];
+export const PROGRAMS: readonly Program[] = [denseGenerate, denseApply, denseAdjoint, denseFused, denseResidual, denseGram, denseRead, completionPass, rankOnePass];
 
 /** Names of the block programs. */
-export type ProgramName = 'dense.generate' | 'dense.apply' | 'dense.adjoint' | 'dense.fused' | 'dense.residual' | 'dense.gram' | 'dense.read';
+export type ProgramName = 'dense.generate' | 'dense.apply' | 'dense.adjoint' | 'dense.fused' | 'dense.residual' | 'dense.gram' | 'dense.read'
+  | 'completion.pass' | 'rankone.pass';
 
 /** Index of a program (what the worker protocol carries). */
 export function programIndex(name: ProgramName): number {

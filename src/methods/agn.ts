@@ -11,8 +11,8 @@ export const agnMethod: MethodConfig = {
     { name: 'eta', doc: 'step size η > 0 (default 0.5; descent for η ≤ 2/(1+δ); η = 1 is exact in one step for an isometry)', min: 0, exclusiveMin: true },
     { name: 'rcond', doc: `relative eigenvalue cutoff of the k × k pseudo-inverses, in [0, 1) (default ${AGN_RCOND})`, min: 0, max: 0.999999 },
   ],
-  create(p) {
-    const eta = p.eta ?? 0.5;
+  create(p, ctx) {
+    const eta = p.eta ?? 0.5 * ctx.stepScale;
     const rcond = p.rcond ?? AGN_RCOND;
     return { rule: agn(eta, rcond), eta, params: { eta, rcond } };
   },

@@ -13,7 +13,7 @@ export const gdRebalanceMethod: MethodConfig = {
     { name: 'at', doc: 'iteration trigger T0 ≥ 0: rebalance at iteration T0 instead of by residual (default: off)', min: 0, integer: true },
   ],
   create(p, ctx) {
-    const eta = p.eta ?? defaultGdStep(ctx.sigma1Hat);
+    const eta = p.eta ?? defaultGdStep(ctx.sigma1Hat) * ctx.stepScale;
     const tau = p.tau ?? 1e-2;
     const params: Record<string, number> = { eta, tau };
     if (p.at !== undefined) params.at = p.at;

@@ -9,7 +9,7 @@ export const gdMethod: MethodConfig = {
   models: ['asymmetric', 'symmetric'],
   params: [{ name: 'eta', doc: 'step size η > 0 (default 0.5 / σ̂1, σ̂1 = top singular value of A*(y))', min: 0, exclusiveMin: true }],
   create(p, ctx) {
-    const eta = p.eta ?? defaultGdStep(ctx.sigma1Hat);
+    const eta = p.eta ?? defaultGdStep(ctx.sigma1Hat) * ctx.stepScale;
     return { rule: gd(eta), eta, params: { eta } };
   },
 };

@@ -17,7 +17,7 @@ export const scaledGdLambdaMethod: MethodConfig = {
     { name: 'lambda', doc: 'damping λ ≥ 0, of the order of σ_r(M*) (default 0.1·σ̂1, σ̂1 = top singular value of A*(y))', min: 0 },
   ],
   create(p, ctx) {
-    const eta = p.eta ?? 0.1;
+    const eta = p.eta ?? 0.1 * ctx.stepScale;
     const lambda = p.lambda ?? defaultLambda(ctx.sigma1Hat);
     if (!(lambda >= 0)) throw new ValidationError(`scaledgd-lambda: lambda must be ≥ 0, got ${lambda}`);
     return { rule: scaledGdLambda(eta, lambda), eta, params: { eta, lambda } };

@@ -8,8 +8,8 @@ export const scaledGdMethod: MethodConfig = {
   models: ['asymmetric', 'symmetric'],
   params: [{ name: 'eta', doc: 'step size η > 0 (default 0.5; scale-free, so no σ̂1 needed)', min: 0, exclusiveMin: true }],
   defaultInit: { kind: 'spectral' },
-  create(p) {
-    const eta = p.eta ?? 0.5;
+  create(p, ctx) {
+    const eta = p.eta ?? 0.5 * ctx.stepScale;
     return { rule: scaledGd(eta), eta, params: { eta } };
   },
 };

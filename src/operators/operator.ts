@@ -55,6 +55,12 @@ export abstract class MeasurementOperator {
   get placement(): PlacementKind { return 'local'; }
   /** Bytes it holds in the runtime's memory. */
   abstract get memoryBytes(): number;
+  /**
+   * The factor the methods' default step sizes are multiplied by: 1 for operators with E[A*A] = I (their loss has
+   * the curvature of ‖X − M*‖² near a solution); smaller where it is more curved (symmetric rank-one measurements).
+   */
+  get stepScale(): number { return 1; }
+
   /** One line for summaries: name, threads, placement. */
   describe(): string {
     return this.threads > 1 ? `${this.name}, ${this.threads} threads (${this.placement} memory)` : this.name;

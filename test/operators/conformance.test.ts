@@ -3,7 +3,7 @@
 // pass, the products at the last residual), call counting and shape checks.
 import { describe, expect, it, beforeAll } from 'vitest';
 import {
-  DenseOperator, F64Buf, GramOperator, IdentityOperator, ValidationError, StateError,
+  CompletionOperator, DenseOperator, F64Buf, GramOperator, IdentityOperator, RankOneOperator, ValidationError, StateError,
   type MeasurementOperator, type Precision, type Runtime,
 } from '../../src/index.js';
 import { dotTest } from '../../src/testing/index.js';
@@ -18,6 +18,10 @@ const KINDS: Record<string, Maker> = {
   'dense-gaussian-sym': (m, n1, n2) => (n1 === n2 ? DenseOperator.gaussian(rt, { m, n1, n2, symmetric: true, seed: 4 }) : null),
   'dense-fromArray': (m, n1, n2) => DenseOperator.fromArray(rt, randArray(m * n1 * n2, 5), m, n1, n2),
   identity: (_m, n1, n2) => new IdentityOperator(n1, n2),
+  completion: (m, n1, n2) => CompletionOperator.sampleLocal(rt, { n1, n2, m: Math.min(m, n1 * n2), seed: 2 }),
+  'completion-sym': (m, n1, n2) => (n1 === n2 ? CompletionOperator.sampleLocal(rt, { n1, n2, m: Math.min(m, (n1 * (n1 + 1)) / 2), symmetric: true, seed: 3 }) : null),
+  'rank-one': (m, n1, n2) => RankOneOperator.gaussian(rt, { m, n1, n2, seed: 4 }),
+  'rank-one-sym': (m, n1, n2) => (n1 === n2 ? RankOneOperator.gaussian(rt, { m, n1, n2, symmetric: true, seed: 5 }) : null),
   gram: async (m, n1, n2) => {
     const inner = DenseOperator.gaussian(rt, { m, n1, n2, seed: 6 });
     return GramOperator.create(rt, inner, rt.f64(m).set(randArray(m, 8)));
@@ -52,7 +56,7 @@ for (const [kind, make] of Object.entries(KINDS)) {
     // Gram mode needs m ≥ N to pay off, but is exact for any m
     it('passes the dot-test, and its factor-form pass matches the dense reference for both models, every precision, B at once', async () => {
       const op = await make(m0, n1, n2);
-      if (!op) { expect(kind).toBe('dense-gaussian-sym'); return; } // symmetric A_i need n1 = n2
+      if (!op) { expect(kind).toMatch(/-sym$/); return; } // symmetric A_i need n1 = n2
       try {
         const dt = dotTest(op, { rtol: 1e-12, seed: 9 });
         expect(dt.passed, `dot-test rel error ${dt.relError}`).toBe(true);

@@ -78,7 +78,13 @@ describe('createProblem (math.md §2)', () => {
     [{ n1: 4, r: 1, m: 5, noise: -1 }, /noise must be ≥ 0/],
     [{ n1: 4, n2: 3, r: 1, m: 5, symmetric: true }, /symmetric problem needs n1 = n2/],
     [{ n1: 4, r: 1, m: 5, seed: -3 }, /seed must be an integer/],
-    [{ n1: 4, r: 1, m: 5, operator: 'fourier' }, /operator must be 'gaussian' or 'identity'/],
+    [{ n1: 4, r: 1, m: 5, operator: 'fourier' }, /operator must be 'gaussian', 'identity', 'completion', 'rank-one'/],
+    [{ n1: 4, r: 1, operator: 'completion' }, /either m .* or density/],
+    [{ n1: 4, r: 1, m: 17, operator: 'completion' }, /m = 17 exceeds the 16 cells/],
+    [{ n1: 4, r: 1, density: 0, operator: 'completion' }, /density must be in \(0, 1\]/],
+    [{ n1: 4, r: 1, density: 1.5, operator: 'completion' }, /density must be in/],
+    [{ n1: 4, r: 1, m: 5, density: 0.5, operator: 'rank-one' }, /density applies to matrix completion/],
+    [{ n1: 4, n2: 3, r: 1, m: 5, operator: 'rank-one', symmetric: true }, /symmetric problem needs n1 = n2/],
   ])('rejects %o before allocating', (opts, msg) => {
     const before = rt.stats();
     expect(() => createProblem(rt, opts as never)).toThrow(ValidationError);

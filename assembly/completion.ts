@@ -1,0 +1,95 @@
+// Matrix completion in factor form (docs/theory.md, structured operators): observed entries Ω = {(u_i, v_i)}, stored
+// as i32 pairs sorted by u (so F's rows are reused), A_i = w e_u e_vᵀ. One pass over Ω gathers the rows F[u] and
+// G[v], forms the residual and scatters its gradient contributions at once while the rows are in cache.
+// Symmetric completion stores each pair u ≤ v once: A_i = w (e_u e_vᵀ + e_v e_uᵀ) for u < v, wd e_u e_uᵀ for u = v.
+import { hsum2, madd2 } from "./inline/simd";
+
+/** ⟨x, y⟩ of two f64 rows of length k (f64x2 lanes, scalar tail). */
+// @ts-ignore: decorator
+@inline function dotRow(x: usize, y: usize, k: i32): f64 {
+  let s0 = f64x2.splat(0), s1 = f64x2.splat(0);
+  const k4 = k & ~3;
+  let j = 0;
+  for (; j < k4; j += 4) {
+    const o = <usize>j << 3;
+    s0 = madd2(s0, v128.load(x + o), v128.load(y + o));
+    s1 = madd2(s1, v128.load(x + o, 16), v128.load(y + o, 16));
+  }
+  let d = hsum2(f64x2.add(s0, s1));
+  for (; j < k; j++) d += load<f64>(x + (<usize>j << 3)) * load<f64>(y + (<usize>j << 3));
+  return d;
+}
+
+/** out[0..k) += c · x[0..k) (f64x2 lanes, scalar tail). */
+// @ts-ignore: decorator
+@inline function axpyRow(out: usize, x: usize, c: f64, k: i32): void {
+  const cv = f64x2.splat(c);
+  const k2 = k & ~1;
+  let j = 0;
+  for (; j < k2; j += 2) {
+    const o = <usize>j << 3;
+    v128.store(out + o, madd2(v128.load(out + o), v128.load(x + o), cv));
+  }
+  if (j < k) { const o = <usize>j << 3; store<f64>(out + o, load<f64>(out + o) + c * load<f64>(x + o)); }
+}
+
+/**
+ * For the `count` entries at `idx` (i32 pairs (u, v)): r_i = w·(⟨F[u], G[v]⟩ + s⟨F[v], G[u]⟩) − b_i (s = 1 when `sym`
+ * and u ≠ v; a diagonal entry of a symmetric operator uses wd instead of w and s = 0), written to r; then, when EG
+ * (EtF) is not 0, its gradient contribution c = weight · r_i: EG[u] += c G[v] (and EG[v] += c G[u] when s),
+ * EtF[v] += c F[u] (and EtF[u] += c F[v] when s). `given` ≠ 0: r is an input (the residual is not recomputed and b is
+ * not read). F (n1 × k), G (n2 × k), EG (n1 × k), EtF (n2 × k) are f64 row-major; EG and EtF accumulate (zero them
+ * first). No alignment needed; any k ≥ 1.
+ * @returns Σ r_i²
+ */
+export function completion_pass_f64(EG: usize, EtF: usize, r: usize, idx: usize, count: i32, F: usize, G: usize, k: i32,
+  w: f64, wd: f64, b: usize, sym: i32, given: i32): f64 {
+  const row = <usize>k << 3;
+  let ss: f64 = 0;
+  for (let i = 0; i < count; i++) {
+    const e = idx + (<usize>i << 3);
+    const u = <usize>load<i32>(e), v = <usize>load<i32>(e, 4);
+    const fu = F + u * row, gv = G + v * row;
+    const both = sym != 0 && u != v;
+    const wt = sym != 0 && u == v ? wd : w;
+    let ri: f64;
+    if (given != 0) {
+      ri = load<f64>(r + (<usize>i << 3));
+    } else {
+      let d = dotRow(fu, gv, k);
+      if (both) d += dotRow(F + v * row, G + u * row, k);
+      ri = wt * d - load<f64>(b + (<usize>i << 3));
+      store<f64>(r + (<usize>i << 3), ri);
+    }
+    ss += ri * ri;
+    const c = wt * ri;
+    if (EG != 0) {
+      axpyRow(EG + u * row, gv, c, k);
+      if (both) axpyRow(EG + v * row, G + u * row, c, k);
+    }
+    if (EtF != 0) {
+      axpyRow(EtF + v * row, fu, c, k);
+      if (both) axpyRow(EtF + u * row, F + v * row, c, k);
+    }
+  }
+  return ss;
+}
+
+/**
+ * Back projection products without forming A*(r): out (n1, length n1) = A*(r)·x for x of length n2 (`transpose` = 0),
+ * or out (n2) = A*(r)ᵀ·x for x of length n1 (`transpose` ≠ 0), accumulated into out (zero it first). Same entry
+ * conventions as completion_pass_f64.
+ * @returns out
+ */
+export function completion_matvec_f64(out: usize, idx: usize, count: i32, r: usize, x: usize, w: f64, wd: f64, sym: i32, transpose: i32): usize {
+  for (let i = 0; i < count; i++) {
+    const e = idx + (<usize>i << 3);
+    let u = <usize>load<i32>(e), v = <usize>load<i32>(e, 4);
+    const both = sym != 0 && u != v;
+    const c = (sym != 0 && u == v ? wd : w) * load<f64>(r + (<usize>i << 3));
+    if (transpose != 0) { const t = u; u = v; v = t; }
+    store<f64>(out + (u << 3), load<f64>(out + (u << 3)) + c * load<f64>(x + (v << 3)));
+    if (both) store<f64>(out + (v << 3), load<f64>(out + (v << 3)) + c * load<f64>(x + (u << 3)));
+  }
+  return out;
+}
