@@ -68,16 +68,20 @@ export async function writeRunRecord(path: string, res: RunResult, meta: Record<
 
 const f64 = (shape: number[], data: ArrayLike<number>): NpyArray => ({ dtype: 'float64', shape, data: Float64Array.from(data) });
 
+/** Largest estimate (n1·n2 entries) `--save` writes: beyond it the factors say everything in far fewer numbers. */
+export const MAX_SAVED_ESTIMATE = 2 ** 22;
+
 /**
  * Arrays of a saved run: `F` (n1 × k) and `G` (n2 × k), or `X` (n × k) for the symmetric model; `estimate`
- * (n1 × n2); every record column as `record_<name>` (e.g. `record_relError`); with `--diagnostics-every K`,
- * `spectral_iter`, `spectral_svProduct` (samples × k) and `spectral_effectiveRank`. All float64.
+ * (n1 × n2, when n1·n2 ≤ 4 194 304: larger estimates are left to F Gᵀ); every record column as `record_<name>`
+ * (e.g. `record_relError`); with `--diagnostics-every K`, `spectral_iter`, `spectral_svProduct` (samples × k) and
+ * `spectral_effectiveRank`. All float64.
  */
 export function runArrays(res: RunResult): Record<string, NpyArray> {
   const out: Record<string, NpyArray> = {};
   if (res.model === 'symmetric') out.X = f64([res.n1, res.k], res.F);
   else { out.F = f64([res.n1, res.k], res.F); out.G = f64([res.n2, res.k], res.G!); }
-  out.estimate = f64([res.n1, res.n2], res.estimate);
+  if (res.n1 * res.n2 <= MAX_SAVED_ESTIMATE) out.estimate = f64([res.n1, res.n2], res.estimate);
   for (const [k, v] of Object.entries(recordColumns(res.record))) out[`record_${k}`] = f64([v.length], v);
   const spec = res.diagnostics.spectral as SpectralRecord | undefined;
   if (spec && spec.iter.length) {

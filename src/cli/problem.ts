@@ -1,18 +1,22 @@
 /**
- * Building the problem of a `solve` run: generated from flags (math.md §2), or loaded from a NumPy `.npz`
- * problem file (`--load`).
+ * Building the problem of a `solve` run: generated from flags, or loaded (`--load`) from a NumPy `.npz` problem file,
+ * or from matrix-completion data: observed entries in a Matrix Market coordinate file (`.mtx`), a CSV of
+ * `row,col,value` triplets (`.csv`, 0-based), or an `.npz` with the arrays `rows`, `cols`, `vals` (and optionally
+ * `test_rows`, `test_cols`, `test_vals` for held-out entries).
  *
  * A problem file holds `A` (m × n1·n2, row i = vec(A_i) row-major; or m × n1 × n2), `y` (m), and optionally
  * `Mstar` (n1 × n2), `F0` (n1 × k), `G0` (n2 × k), `X0` (n × k), `A_test`, `y_test`. The shape n1 × n2 is
  * taken from, in this order: `--n1`/`--n2`; a 3-d `A`; `Mstar`'s shape; the rows of `F0` and `G0` (or `X0`);
  * and finally n1 = n2 = √(n1·n2) when that is an integer. Anything else is an error naming the arrays.
  */
-import { resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { extname, resolve } from 'node:path';
 import { loadNpz } from '../io/node.js';
 import type { NpyArray } from '../io/npy.js';
 import { NpyFormatError } from '../io/npy.js';
 import { createProblem, createProblemParallel, type ProblemOptions } from '../problems/generate.js';
-import { problemFromData, problemFromDataParallel } from '../problems/data.js';
+import { problemFromData, problemFromDataParallel, problemFromEntries } from '../problems/data.js';
+import { parseCsvTriplets, parseMatrixMarket, type Triplets } from '../io/triplets.js';
 import type { Problem } from '../problems/problem.js';
 import type { Runtime } from '../runtime.js';
 import type { PlacementOptions } from '../placement/placement.js';
@@ -20,21 +24,22 @@ import { UsageError, type OptSpec, type OptValue } from './args.js';
 
 /** Options that describe a generated problem (and the shape hints of a loaded one). */
 export const PROBLEM_SPECS: OptSpec[] = [
-  { name: 'load', type: 'string', metavar: 'FILE.npz', doc: 'load the problem from a NumPy .npz (arrays A, y; optional Mstar, F0, G0, X0, A_test, y_test)', group: 'Problem' },
+  { name: 'load', type: 'string', metavar: 'FILE', doc: 'load the problem: a NumPy .npz (arrays A, y; optional Mstar, F0, G0, X0, A_test, y_test), or matrix-completion entries: .mtx, .csv (row,col,value; 0-based) or .npz with rows, cols, vals', group: 'Problem' },
   { name: 'n1', type: 'int', min: 1, doc: 'rows of M* (default 50; with --load: shape hint)', group: 'Problem' },
   { name: 'n2', type: 'int', min: 1, doc: 'columns of M* (default n1)', group: 'Problem' },
   { name: 'r', type: 'int', min: 1, doc: 'rank of M* (default 3)', group: 'Problem' },
-  { name: 'm', type: 'int', min: 1, doc: 'number of measurements (default 8·r·(n1+n2))', group: 'Problem' },
+  { name: 'm', type: 'int', min: 1, doc: 'number of measurements (default 8·r·(n1+n2); completion: observed entries, default ⌈4·r·(n1+n2)·ln n⌉)', group: 'Problem' },
+  { name: 'density', type: 'number', min: 0, doc: 'completion: observe each entry with this probability instead of exactly m entries', group: 'Problem' },
   { name: 'kappa', type: 'number', min: 1, doc: 'condition number σ1/σr of M* (default 1)', group: 'Problem' },
   { name: 'spectrum', type: 'choice', choices: ['linear', 'geometric'], doc: 'spacing of σ from 1 to 1/κ (default linear)', group: 'Problem' },
-  { name: 'symmetric', type: 'flag', doc: 'symmetric PSD target and symmetric operator (the X Xᵀ model applies)', group: 'Problem' },
+  { name: 'symmetric', type: 'flag', doc: 'symmetric PSD target (the X Xᵀ model applies) and a symmetric operator (completion: pairs u ≤ v; rank-one: a_i a_iᵀ)', group: 'Problem' },
   { name: 'noise', type: 'number', min: 0, doc: 'standard deviation of Gaussian measurement noise (default 0)', group: 'Problem' },
-  { name: 'operator', type: 'choice', choices: ['gaussian', 'identity'], doc: "'gaussian' (iid N(0,1/m)) or 'identity' (A*A = I) (default gaussian)", group: 'Problem' },
+  { name: 'operator', type: 'choice', choices: ['gaussian', 'identity', 'completion', 'rank-one'], doc: "'gaussian' (iid N(0,1/m)), 'identity' (A*A = I), 'completion' (observed entries) or 'rank-one' (a_i b_iᵀ) (default gaussian)", group: 'Problem' },
   { name: 'm-test', type: 'int', min: 0, doc: 'held-out test measurements (default 0)', group: 'Problem' },
   { name: 'seed', type: 'int', min: 0, doc: 'seed of the problem draws (default 0)', group: 'Problem' },
 ];
 
-const GENERATE_ONLY = ['r', 'm', 'kappa', 'spectrum', 'symmetric', 'noise', 'operator', 'm-test', 'seed'];
+const GENERATE_ONLY = ['r', 'm', 'density', 'kappa', 'spectrum', 'symmetric', 'noise', 'operator', 'm-test', 'seed'];
 
 /** The problem and what the run needs from the file (starting factors). */
 export interface BuiltProblem {
@@ -61,24 +66,36 @@ export async function generateFromFlags(rt: Runtime, v: V, threads = 1, memory?:
   const n1 = (v.n1 as number | undefined) ?? 50;
   const n2 = (v.n2 as number | undefined) ?? n1;
   const r = (v.r as number | undefined) ?? 3;
+  const operator = (v.operator as ProblemOptions['operator'] | undefined) ?? 'gaussian';
+  const symmetric = (v.symmetric as boolean | undefined) ?? false;
+  const density = v.density as number | undefined;
+  if (density !== undefined && operator !== 'completion') throw new UsageError('--density applies to --operator completion');
+  if (density !== undefined && v.m !== undefined) throw new UsageError('give either --m (exactly m observed entries) or --density, not both');
+  const cells = symmetric ? (n1 * (n1 + 1)) / 2 : n1 * n2;
+  const defaultM = operator === 'completion' ? Math.min(cells, Math.ceil(4 * r * (n1 + n2) * Math.log(Math.max(n1, n2, 2)))) : 8 * r * (n1 + n2);
   const opts: ProblemOptions = {
     n1, n2, r,
-    m: (v.m as number | undefined) ?? 8 * r * (n1 + n2),
+    ...(density !== undefined ? { density } : { m: (v.m as number | undefined) ?? defaultM }),
     kappa: v.kappa as number | undefined,
     spectrum: v.spectrum as 'linear' | 'geometric' | undefined,
-    symmetric: (v.symmetric as boolean | undefined) ?? false,
+    symmetric,
     noise: v.noise as number | undefined,
     seed: (v.seed as number | undefined) ?? 0,
     mTest: v['m-test'] as number | undefined,
-    operator: v.operator as 'gaussian' | 'identity' | undefined,
+    operator,
   };
-  const parallel = threads > 1 && (opts.operator ?? 'gaussian') === 'gaussian';
+  const parallel = threads > 1 && operator !== 'identity';
   const problem = parallel ? await createProblemParallel(rt, { ...opts, threads, memory }) : createProblem(rt, opts);
   const notes: string[] = [];
   if (threads > 1 && !parallel) notes.push('threads: 1 (the identity operator has no rows to split across workers)');
+  const what: Record<string, string> = {
+    identity: 'identity operator',
+    gaussian: `m = ${problem.m} Gaussian measurements`,
+    completion: `${problem.m} observed entries (${(100 * problem.m / cells).toPrecision(3)} %${density !== undefined ? `, density ${density}` : ''})`,
+    'rank-one': `m = ${problem.m} rank-one measurements`,
+  };
   const desc = `generated ${opts.symmetric ? 'symmetric PSD ' : ''}${n1}×${n2}, rank ${r}, κ = ${opts.kappa ?? 1}, ` +
-    `${opts.operator === 'identity' ? 'identity operator' : `m = ${problem.m} Gaussian measurements`}` +
-    `${opts.noise ? `, noise σ = ${opts.noise}` : ''}, seed ${opts.seed}`;
+    `${what[operator]}${opts.noise ? `, noise σ = ${opts.noise}` : ''}, seed ${opts.seed}`;
   return { problem, description: desc, meta: { problem: { generated: true, ...opts, m: problem.m } }, notes };
 }
 
@@ -119,10 +136,13 @@ export function inferShape(arrays: Record<string, NpyArray>, N: number, hint: { 
 
 /** Load a problem file (see the module doc for the arrays and the shape rule). */
 export async function loadProblemFile(rt: Runtime, path: string, v: V, cwd: string, threads = 1, memory?: PlacementOptions['memory']): Promise<BuiltProblem> {
+  const file = resolve(cwd, path);
+  const ext = extname(path).toLowerCase();
+  if (ext === '.mtx' || ext === '.csv') return loadEntries(rt, path, file, ext, v, threads, memory);
+  const arrays = await loadNpz(file);
+  if (arrays.rows || arrays.cols || arrays.vals) return loadEntries(rt, path, file, ext, v, threads, memory, arrays);
   const given = GENERATE_ONLY.filter((n) => v[n] !== undefined);
   if (given.length) throw new UsageError(`--${given[0]} describes a generated problem and cannot be combined with --load`);
-  const file = resolve(cwd, path);
-  const arrays = await loadNpz(file);
   const known = new Set(['A', 'y', 'Mstar', 'F0', 'G0', 'X0', 'A_test', 'y_test', 'r']);
   const notes: string[] = [];
   const ignored = Object.keys(arrays).filter((k) => !known.has(k));
@@ -171,4 +191,43 @@ export async function loadProblemFile(rt: Runtime, path: string, v: V, cwd: stri
     meta: { problem: { file: path, n1, n2, m, shapeFrom: from, symmetric: problem.symmetric } },
     notes,
   };
+}
+
+/**
+ * Matrix-completion data: observed entries from a Matrix Market coordinate file, CSV triplets (0-based; the shape from
+ * --n1/--n2 or the largest indices), or an .npz with rows, cols, vals (and test_rows, test_cols, test_vals). --symmetric
+ * (or a symmetric .mtx) makes it symmetric completion; --r, when given, enables the sample-complexity warning.
+ */
+async function loadEntries(rt: Runtime, path: string, file: string, ext: string, v: V, threads: number, memory: PlacementOptions['memory'], arrays?: Record<string, NpyArray>): Promise<BuiltProblem> {
+  const allowed = new Set(['symmetric', 'r']);
+  const given = GENERATE_ONLY.filter((n) => v[n] !== undefined && !allowed.has(n));
+  if (given.length) throw new UsageError(`--${given[0]} describes a generated problem and cannot be combined with --load`);
+  const notes: string[] = [];
+  let t: Triplets, test: Triplets | undefined;
+  if (arrays) {
+    const vec = (name: string) => {
+      const a = arrays[name];
+      if (!a) throw new NpyFormatError(`${path}: matrix-completion data needs the arrays rows, cols and vals; '${name}' is missing`);
+      return Float64Array.from(vector(a, name, path)!);
+    };
+    t = { rows: vec('rows'), cols: vec('cols'), vals: vec('vals') };
+    if (arrays.test_rows || arrays.test_cols || arrays.test_vals) test = { rows: vec('test_rows'), cols: vec('test_cols'), vals: vec('test_vals') };
+    const known = new Set(['rows', 'cols', 'vals', 'test_rows', 'test_cols', 'test_vals', 'n1', 'n2']);
+    const ignored = Object.keys(arrays).filter((k) => !known.has(k));
+    if (ignored.length) notes.push(`ignored arrays in ${path}: ${ignored.join(', ')}`);
+    if (arrays.n1) t.n1 = Number(arrays.n1.data[0]);
+    if (arrays.n2) t.n2 = Number(arrays.n2.data[0]);
+  } else {
+    const text = await readFile(file, 'utf8');
+    t = ext === '.mtx' ? parseMatrixMarket(text, path) : parseCsvTriplets(text, { name: path, n1: v.n1 as number | undefined, n2: v.n2 as number | undefined });
+  }
+  const maxOf = (a: Float64Array) => a.reduce((m, x) => Math.max(m, x), -1) + 1;
+  const n1 = (v.n1 as number | undefined) ?? t.n1 ?? maxOf(t.rows), n2 = (v.n2 as number | undefined) ?? t.n2 ?? maxOf(t.cols);
+  if (t.n1 !== undefined && (t.n1 !== n1 || t.n2 !== n2)) throw new UsageError(`--n1/--n2 say ${n1} × ${n2} but ${path} says ${t.n1} × ${t.n2}`);
+  const symmetric = (v.symmetric as boolean | undefined) ?? t.symmetric ?? false;
+  const problem = await problemFromEntries(rt, { n1, n2, rows: t.rows, cols: t.cols, vals: t.vals, symmetric, r: v.r as number | undefined, test },
+    threads > 1 ? { threads, memory } : {});
+  const parts = [`loaded ${path}: ${n1}×${n2}${symmetric ? ' symmetric' : ''}, ${problem.m} observed entries (${(100 * problem.m / (symmetric ? n1 * (n1 + 1) / 2 : n1 * n2)).toPrecision(3)} %)`];
+  if (test) parts.push(`${test.rows.length} held-out entries`);
+  return { problem, description: parts.join(', '), meta: { problem: { file: path, kind: 'completion', n1, n2, m: problem.m, symmetric } }, notes };
 }

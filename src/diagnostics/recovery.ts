@@ -63,6 +63,8 @@ export class RecoveryWarnings implements Callback {
   onSetup(s: { problem: Problem; model: FactorModel }): void {
     this.problem = s.problem;
     this.setupWarnings = degreesOfFreedomWarnings(s.problem.m, s.problem.n1, s.problem.n2, s.model.k, s.problem.r);
+    const extra = s.problem.r !== undefined ? s.problem.op.sampleComplexityWarning(s.problem.r) : undefined;
+    if (extra) this.setupWarnings.push(extra);
   }
 
   /** The final verdict: undefined when there is nothing to warn about. */

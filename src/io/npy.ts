@@ -15,7 +15,7 @@
 import { MatsenseError } from '../errors.js';
 
 /** Element types that {@link parseNpy} and {@link encodeNpy} support. */
-export type NpyDtype = 'float32' | 'float64';
+export type NpyDtype = 'float32' | 'float64' | 'int32' | 'int64';
 
 /**
  * A dense n-dimensional array as stored in a `.npy` file: row-major (C order)
@@ -23,10 +23,11 @@ export type NpyDtype = 'float32' | 'float64';
  *
  * `data.length` equals the product of `shape` (1 for a 0-d array, whose
  * `shape` is `[]`). `data` is a `Float32Array` when `dtype` is `'float32'` and
- * a `Float64Array` when it is `'float64'`.
+ * a `Float64Array` otherwise: integer arrays (`'int32'`, `'int64'`: indices, such as the rows and columns of matrix
+ * completion data) are read into exact f64 values (int64 entries beyond ±2^53 are refused).
  */
 export interface NpyArray {
-  /** Element type: `'float32'` (`'<f4'` in NumPy) or `'float64'` (`'<f8'`). */
+  /** Element type: `'float32'` (`'<f4'` in NumPy), `'float64'` (`'<f8'`), `'int32'` (`'<i4'`) or `'int64'` (`'<i8'`). */
   dtype: NpyDtype;
   /** Dimensions, outermost first; `[]` for a 0-d (scalar) array. */
   shape: number[];
@@ -57,11 +58,11 @@ export const NPY_MAGIC: Uint8Array = Uint8Array.of(0x93, 0x4e, 0x55, 0x4d, 0x50,
 /** Alignment (bytes) of the data section that NumPy uses when writing, and so do we. */
 const ARRAY_ALIGN = 64;
 
-const SUPPORTED_DTYPES = "'<f4' (float32) and '<f8' (float64)";
+const SUPPORTED_DTYPES = "'<f4' (float32), '<f8' (float64), and the index types '<i4' (int32) and '<i8' (int64)";
 
 const HOST_LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 
-const ITEMSIZE: Record<NpyDtype, number> = { float32: 4, float64: 8 };
+const ITEMSIZE: Record<NpyDtype, number> = { float32: 4, float64: 8, int32: 4, int64: 8 };
 
 /** A value of the Python-literal subset that can appear in a `.npy` header. */
 type PyValue = string | number | boolean | null | PyValue[] | PyTuple | PyDict;
@@ -249,6 +250,12 @@ function dtypeFromDescr(descr: PyValue, name: string | undefined): NpyDtype {
       }
       if (order === '<' || order === '|') return size === '4' ? 'float32' : 'float64';
     }
+    if (kind === 'i' && (size === '4' || size === '8')) {
+      if (order === '>') {
+        throw new NpyFormatError(`Unsupported dtype${w}: '${descr}' is big-endian; only little-endian ${SUPPORTED_DTYPES} are supported (convert with arr.astype('<i${size}'))`);
+      }
+      if (order === '<' || order === '|' || order === '=') return size === '4' ? 'int32' : 'int64';
+    }
     const kinds: Record<string, string> = {
       f: 'floating-point',
       i: 'signed integer',
@@ -404,6 +411,18 @@ export function parseNpy(bytes: Uint8Array, name?: string): NpyArray {
       `Truncated .npy data${w}: shape ${pyRepr(shapeVal)} of ${dtype} needs ${nbytes} bytes of data ` +
         `(expected ${nbytes} bytes, found ${available})`,
     );
+  }
+  if (dtype === 'int32' || dtype === 'int64') {
+    const out = new Float64Array(count);
+    for (let i = 0; i < count; i++) {
+      if (dtype === 'int32') { out[i] = view.getInt32(dataOffset + 4 * i, true); continue; }
+      const v = view.getBigInt64(dataOffset + 8 * i, true);
+      if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < -BigInt(Number.MAX_SAFE_INTEGER)) {
+        throw new NpyFormatError(`Unsupported value${w}: int64 entry ${i} is ${v}, beyond ±2^53 (indices must be exact in f64)`);
+      }
+      out[i] = Number(v);
+    }
+    return { dtype, shape: [...shape], data: out };
   }
   const data = dtype === 'float32' ? new Float32Array(count) : new Float64Array(count);
   if (HOST_LITTLE_ENDIAN) {

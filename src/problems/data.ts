@@ -1,6 +1,8 @@
 /** Bring-your-own data: an operator matrix, measurements, and optionally the truth and test measurements. */
 import { OutOfMemoryError, ValidationError, formatBytes } from '../errors.js';
+import { CompletionOperator } from '../operators/completion.js';
 import { DenseOperator } from '../operators/dense.js';
+import { sortEntries } from '../operators/entries.js';
 import type { MeasurementOperator } from '../operators/operator.js';
 import type { PlacementOptions } from '../placement/placement.js';
 import { Runtime } from '../runtime.js';
@@ -176,4 +178,86 @@ export function problemFromOperator(rt: Runtime, d: OperatorProblemData): Proble
     owned.release();
     throw e;
   }
+}
+
+/** Observed entries of a matrix (matrix completion data), 0-based. */
+export interface EntryData {
+  n1: number;
+  n2: number;
+  rows: ArrayLike<number>;
+  cols: ArrayLike<number>;
+  /** The observed values M[rows[i], cols[i]]. */
+  vals: ArrayLike<number>;
+  /** Symmetric PSD target: each pair (u, v) / (v, u) is one cell (the X Xᵀ model applies). Default false. */
+  symmetric?: boolean;
+  /** The sampling probability of the 1/√p scaling. Default: the observed fraction of the cells. */
+  density?: number;
+  /** Rank of the truth, if known (the sample-complexity and degrees-of-freedom warnings). */
+  r?: number;
+  /** The truth as factors, if known (relative errors). */
+  truth?: { U: Float64Array; sigma: Float64Array; V: Float64Array };
+  /** Held-out entries for the test error. */
+  test?: { rows: ArrayLike<number>; cols: ArrayLike<number>; vals: ArrayLike<number> };
+}
+
+/**
+ * A matrix-completion problem from observed entries (e.g. ratings): the entries are checked (indices in range, no
+ * duplicates, finite values) and sorted, and the measurements scaled like the operator (y_i = ⟨A_i, M⟩: the value
+ * over √p; a symmetric off-diagonal pair counts both of its cells). On any placement (`threads`, `memory`).
+ */
+export async function problemFromEntries(rt: Runtime, d: EntryData, o: PlacementOptions = {}): Promise<Problem> {
+  const prep = prepareEntries(d);
+  const { op, perm } = await CompletionOperator.fromEntries(rt, { n1: d.n1, n2: d.n2, rows: d.rows, cols: d.cols, symmetric: prep.symmetric, density: d.density, threads: o.threads, memory: o.memory });
+  return finishEntries(rt, d, prep, op, perm, async (p) => { await p.backProjectionAsync(); });
+}
+
+/** {@link problemFromEntries} on the calling thread, synchronously. */
+export function problemFromEntriesLocal(rt: Runtime, d: EntryData): Problem {
+  const prep = prepareEntries(d);
+  const { op, perm } = CompletionOperator.fromEntriesLocal(rt, { n1: d.n1, n2: d.n2, rows: d.rows, cols: d.cols, symmetric: prep.symmetric, density: d.density });
+  return finishEntries(rt, d, prep, op, perm, () => undefined) as Problem;
+}
+
+function prepareEntries(d: EntryData): { symmetric: boolean } {
+  if (d === null || typeof d !== 'object') throw new ValidationError('entry data must be an object');
+  const symmetric = d.symmetric ?? false;
+  if (typeof symmetric !== 'boolean') throw new ValidationError(`symmetric must be a boolean, got ${String(symmetric)}`);
+  const check = (what: string, vals: ArrayLike<number>, rows: ArrayLike<number>) => {
+    if (!vals || typeof vals.length !== 'number') throw new ValidationError(`${what}vals must be an array of numbers`);
+    if (vals.length !== rows.length) throw new ValidationError(`${what}vals has ${vals.length} entries but ${what}rows has ${rows.length}`);
+    for (let i = 0; i < vals.length; i++) if (!Number.isFinite(vals[i])) throw new ValidationError(`${what}vals[${i}] is ${vals[i]}: every value must be finite`);
+  };
+  check('', d.vals, d.rows ?? []);
+  if (d.test) {
+    check('test.', d.test.vals, d.test.rows ?? []);
+    sortEntries(d.n1, d.n2, d.test.rows, d.test.cols, symmetric); // checked before anything is allocated
+  }
+  return { symmetric };
+}
+
+function finishEntries(rt: Runtime, d: EntryData, prep: { symmetric: boolean }, op: CompletionOperator, perm: Int32Array, after: (p: Problem) => Promise<void> | void): Problem | Promise<Problem> {
+  const measured = (o: CompletionOperator, vals: ArrayLike<number>, order: Int32Array, rows: ArrayLike<number>, cols: ArrayLike<number>) => {
+    const y = new Float64Array(o.m);
+    for (let i = 0; i < o.m; i++) {
+      const j = order[i], diag = rows[j] === cols[j];
+      y[i] = vals[j] * (!prep.symmetric || diag ? o.wd : 2 * o.w);
+    }
+    return y;
+  };
+  let test: { op: MeasurementOperator; y: Float64Array } | undefined;
+  let p: Problem;
+  try {
+    if (d.test) {
+      const t = CompletionOperator.fromEntriesLocal(rt, { n1: d.n1, n2: d.n2, rows: d.test.rows, cols: d.test.cols, symmetric: prep.symmetric });
+      test = { op: t.op, y: measured(t.op, d.test.vals, t.perm, d.test.rows, d.test.cols) };
+    }
+    p = problemFromOperator(rt, { op, y: measured(op, d.vals, perm, d.rows, d.cols), r: d.r, truth: d.truth, test, symmetric: prep.symmetric });
+  } catch (e) {
+    test?.op.dispose();
+    op.dispose();
+    throw e;
+  }
+  const done = after(p);
+  if (done instanceof Promise) return done.then(() => p, (e) => { p.dispose(); throw e; });
+  return p;
 }

@@ -1,6 +1,8 @@
 /** Initialization of the factors (math.md §4, §6): small random, spectral, or given arrays. */
 import { ValidationError } from '../errors.js';
 import { topKSvd } from '../linalg/topk.js';
+import type { LinearMap } from '../operators/pass.js';
+import type { BlockLinearMap } from '../operators/placed.js';
 import type { Problem } from '../problems/problem.js';
 import { STREAM, gaussian } from '../random.js';
 import type { Runtime } from '../runtime.js';
@@ -98,8 +100,10 @@ function spectralInit(rt: Runtime, o: InitOptions, kind: 'asymmetric' | 'symmetr
   const oversample = nonNegativeInt('init.spectralOversample', o.spectralOversample ?? 10);
   const seed = nonNegativeInt('init.seed', o.seed ?? 1);
   if (k > Math.min(n1, n2)) throw new ValidationError(`spectral init needs k ≤ min(n1, n2) = ${Math.min(n1, n2)}, got k = ${k}`);
-  const M = p.backProjection();
-  const { U, s, V } = topKSvd((x, o) => M.apply(x, o), (x, o) => M.applyT(x, o), n1, n2, k, { iters, oversample, seed });
+  const M = p.backProjection() as LinearMap & Partial<Pick<BlockLinearMap, 'applyBlock' | 'applyTBlock'>>;
+  const { U, s, V } = topKSvd((x, o) => M.apply(x, o), (x, o) => M.applyT(x, o), n1, n2, k, {
+    iters, oversample, seed, applyBlock: M.applyBlock, applyTBlock: M.applyTBlock,
+  });
   const F = new Float64Array(n1 * k);
   const base = { alpha: 0, beta: 0, normalizer: 'none' as InitNormalizer, given: false, kind: 'spectral' as const };
   if (kind === 'symmetric') {

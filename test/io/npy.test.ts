@@ -95,8 +95,13 @@ describe('parseNpy: NumPy-written fixtures', () => {
     );
   });
 
-  it('rejects int64.npy naming the dtype and the supported ones', () => {
-    expectNpyError(() => parseNpy(fixture('int64.npy')), /Unsupported dtype: '<i8' \(signed integer, 8 bytes\).*'<f4' \(float32\) and '<f8' \(float64\)/);
+  it('reads int64.npy and int32.npy (index arrays) into exact f64 values', () => {
+    expect(parseNpy(fixture('int64.npy'))).toEqual({ dtype: 'int64', shape: [6], data: Float64Array.of(0, 1, 2, 3, 4, 5) });
+    expect(parseNpy(fixture('int32.npy'))).toEqual({ dtype: 'int32', shape: [2, 2], data: Float64Array.of(3, -1, 7, 2147483647) });
+  });
+
+  it('rejects uint8.npy naming the dtype and the supported ones', () => {
+    expectNpyError(() => parseNpy(fixture('uint8.npy')), /Unsupported dtype: '\|u1' \(unsigned integer, 1 bytes\).*'<f4' \(float32\), '<f8' \(float64\), and the index types '<i4' \(int32\) and '<i8' \(int64\)/);
   });
 
   it('rejects bigendian.npy as big-endian', () => {
@@ -104,7 +109,7 @@ describe('parseNpy: NumPy-written fixtures', () => {
   });
 
   it('includes the given name in error messages', () => {
-    expectNpyError(() => parseNpy(fixture('int64.npy'), 'int64.npy'), /Unsupported dtype in int64\.npy: '<i8'/);
+    expectNpyError(() => parseNpy(fixture('uint8.npy'), 'uint8.npy'), /Unsupported dtype in uint8\.npy: '\|u1'/);
   });
 });
 
@@ -204,8 +209,8 @@ describe('parseNpy: malformed input', () => {
   });
 
   it.each([
-    ["'<i4'", /'<i4' \(signed integer, 4 bytes\)/],
-    ["'<i8'", /'<i8' \(signed integer, 8 bytes\)/],
+    ["'<i2'", /'<i2' \(signed integer, 2 bytes\)/],
+    ["'>i8'", /'>i8' is big-endian/],
     ["'<u2'", /'<u2' \(unsigned integer, 2 bytes\)/],
     ["'<c16'", /'<c16' \(complex, 16 bytes\)/],
     ["'|O'", /'\|O' \(Python object\)/],
@@ -217,7 +222,7 @@ describe('parseNpy: malformed input', () => {
   ])('rejects dtype %s', (descr, message) => {
     const file = makeNpy(`{'descr': ${descr}, 'fortran_order': False, 'shape': (2,), }`, new Uint8Array(32));
     expectNpyError(() => parseNpy(file), message);
-    expectNpyError(() => parseNpy(file), /only (little-endian )?'<f4' \(float32\) and '<f8' \(float64\) are supported/);
+    expectNpyError(() => parseNpy(file), /only (little-endian )?'<f4' \(float32\), '<f8' \(float64\), and the index types '<i4' \(int32\) and '<i8' \(int64\) are supported/);
   });
 
   it("accepts the byte-order-free '|f8' form and Python 2 long shapes", () => {
@@ -266,7 +271,7 @@ describe('Node helpers and numpy interop (npy)', () => {
     const p = join(dir, 'rt.npy');
     await saveNpy(p, arr);
     expect(await loadNpy(p)).toEqual(arr);
-    await expect(loadNpy(join(FIXTURES, 'int64.npy'))).rejects.toThrow(/Unsupported dtype in .*int64\.npy/);
+    await expect(loadNpy(join(FIXTURES, 'uint8.npy'))).rejects.toThrow(/Unsupported dtype in .*uint8\.npy/);
   });
 
   it.skipIf(!HAS_NUMPY)('numpy loads .npy files written by encodeNpy', () => {

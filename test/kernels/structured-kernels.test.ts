@@ -1,0 +1,138 @@
+// The structured operators' wasm kernels against plain-TypeScript f64 references on ragged shapes: the completion
+// gather/scatter pass and its back-projection product; the rank-one tall-skinny products in f64 and f32 arithmetic;
+// the Bernoulli row sampler and selection sampling.
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Runtime } from '../../src/index.js';
+import { rand, randArray, relMaxDiff, runtime } from '../helpers.js';
+
+let rt: Runtime;
+beforeAll(async () => { rt = await runtime(); });
+
+const f64 = (a: ArrayLike<number>) => rt.f64(a.length).set(a);
+const f32 = (a: ArrayLike<number>) => rt.f32(a.length).set(a);
+
+describe('completion_pass_f64', () => {
+  it.each([[1, 1, 1, 1], [5, 7, 3, 11], [9, 4, 5, 30], [6, 6, 2, 20]])('n1 = %i, n2 = %i, k = %i, %i entries (ragged, both kinds)', (n1, n2, k, m) => {
+    const R = rand(n1 * 31 + k);
+    for (const sym of [0, 1]) {
+      if (sym && n1 !== n2) continue;
+      const pairs = new Int32Array(2 * m);
+      for (let i = 0; i < m; i++) { let u = Math.floor(R() * n1), v = Math.floor(R() * n2); if (sym && u > v) [u, v] = [v, u]; pairs[2 * i] = u; pairs[2 * i + 1] = v; }
+      const F = randArray(n1 * k, 1), G = randArray(n2 * k, 2), b = randArray(m, 3), w = 0.7, wd = 1.3;
+      // reference
+      const r = new Float64Array(m), EG = new Float64Array(n1 * k), EtF = new Float64Array(n2 * k);
+      let ss = 0;
+      for (let i = 0; i < m; i++) {
+        const u = pairs[2 * i], v = pairs[2 * i + 1], both = sym && u !== v, wt = sym && u === v ? wd : w;
+        let d = 0;
+        for (let j = 0; j < k; j++) d += F[u * k + j] * G[v * k + j] + (both ? F[v * k + j] * G[u * k + j] : 0);
+        r[i] = wt * d - b[i]; ss += r[i] * r[i];
+        const c = wt * r[i];
+        for (let j = 0; j < k; j++) {
+          EG[u * k + j] += c * G[v * k + j]; EtF[v * k + j] += c * F[u * k + j];
+          if (both) { EG[v * k + j] += c * G[u * k + j]; EtF[u * k + j] += c * F[v * k + j]; }
+        }
+      }
+      const idx = rt.alloc(8 * m); new Int32Array(rt.memory.buffer, idx, 2 * m).set(pairs);
+      const bEG = rt.f64(n1 * k, 0), bEtF = rt.f64(n2 * k, 0), br = rt.f64(m);
+      const got = rt.kernels.completion_pass_f64(bEG.ptr, bEtF.ptr, br.ptr, idx, m, f64(F).ptr, f64(G).ptr, k, w, wd, f64(b).ptr, sym, 0);
+      expect(Math.abs(got - ss) / ss).toBeLessThan(1e-13);
+      expect(relMaxDiff(br.a, r)).toBeLessThan(1e-14);
+      expect(relMaxDiff(bEG.a, EG)).toBeLessThan(1e-14);
+      expect(relMaxDiff(bEtF.a, EtF)).toBeLessThan(1e-14);
+      // given residual: the products alone
+      const gEG = rt.f64(n1 * k, 0);
+      rt.kernels.completion_pass_f64(gEG.ptr, 0, f64(r).ptr, idx, m, f64(F).ptr, f64(G).ptr, k, w, wd, 0, sym, 1);
+      expect(relMaxDiff(gEG.a, EG)).toBeLessThan(1e-14);
+      // the back projection's matvec: (A*(r) x) for x of length n2, and its transpose
+      const x = randArray(n2, 4), out = rt.f64(n1, 0), S = new Float64Array(n1 * n2);
+      for (let i = 0; i < m; i++) {
+        const u = pairs[2 * i], v = pairs[2 * i + 1], c = (sym && u === v ? wd : w) * r[i];
+        S[u * n2 + v] += c; if (sym && u !== v) S[v * n2 + u] += c;
+      }
+      rt.kernels.completion_matvec_f64(out.ptr, idx, m, f64(r).ptr, f64(x).ptr, w, wd, sym, 0);
+      const ref = new Float64Array(n1); for (let a = 0; a < n1; a++) for (let c = 0; c < n2; c++) ref[a] += S[a * n2 + c] * x[c];
+      expect(relMaxDiff(out.a, ref)).toBeLessThan(1e-14);
+    }
+  });
+});
+
+describe('rank-one kernels', () => {
+  const ref = (A: Float32Array, rows: number, n: number, Ft: Float64Array | Float32Array, k: number) => {
+    const P = new Float64Array(rows * k);
+    for (let i = 0; i < rows; i++) for (let j = 0; j < k; j++) { let s = 0; for (let a = 0; a < n; a++) s += A[i * n + a] * Ft[j * n + a]; P[i * k + j] = s; }
+    return P;
+  };
+  it.each([[1, 1, 1], [3, 5, 1], [5, 7, 3], [9, 13, 4], [8, 16, 5], [4, 4, 2]])('rows = %i, n = %i, k = %i (ragged)', (rows, n, k) => {
+    const A = Float32Array.from(randArray(rows * n, 5)), Ft = randArray(k * n, 6), W = randArray(rows * k, 7);
+    const bA = f32(A), P = rt.f64(rows * k);
+    rt.kernels.rows_dot_f32_f64(P.ptr, bA.ptr, rows, n, f64(Ft).ptr, k);
+    expect(relMaxDiff(P.a, ref(A, rows, n, Ft, k))).toBeLessThan(1e-14);
+    const Ft32 = Float32Array.from(Ft);
+    rt.kernels.rows_dot_f32(P.ptr, bA.ptr, rows, n, f32(Ft32).ptr, k);
+    expect(relMaxDiff(P.a, ref(A, rows, n, Ft32, k))).toBeLessThan(1e-6);
+    // Et += Σ_i W[i, :]ᵀ A[i, :]
+    const E0 = randArray(k * n, 8), Et = f64(E0), E32 = f32(Float32Array.from(E0));
+    const refE = Float64Array.from(E0);
+    for (let i = 0; i < rows; i++) for (let j = 0; j < k; j++) for (let a = 0; a < n; a++) refE[j * n + a] += W[i * k + j] * A[i * n + a];
+    rt.kernels.rows_axpy_t_f32_f64(Et.ptr, bA.ptr, rows, n, f64(W).ptr, k);
+    expect(relMaxDiff(Et.a, refE)).toBeLessThan(1e-14);
+    rt.kernels.rows_axpy_t_f32(E32.ptr, bA.ptr, rows, n, f64(W).ptr, k);
+    expect(relMaxDiff(E32.a, refE)).toBeLessThan(1e-5);
+    // residuals and the scaled rows
+    const Q = randArray(rows * k, 9), b = randArray(rows, 10), Pv = P.copy();
+    const r = rt.f64(rows), Wb = rt.f64(rows * k), Vb = rt.f64(rows * k);
+    const ss = rt.kernels.rankone_residual_f64(r.ptr, Wb.ptr, Vb.ptr, P.ptr, f64(Q).ptr, rows, k, f64(b).ptr, 0);
+    let sref = 0;
+    for (let i = 0; i < rows; i++) {
+      let d = 0; for (let j = 0; j < k; j++) d += Pv[i * k + j] * Q[i * k + j];
+      const ri = d - b[i]; sref += ri * ri;
+      expect(r.a[i]).toBeCloseTo(ri, 13);
+      for (let j = 0; j < k; j++) { expect(Wb.a[i * k + j]).toBeCloseTo(ri * Q[i * k + j], 13); expect(Vb.a[i * k + j]).toBeCloseTo(ri * Pv[i * k + j], 13); }
+    }
+    expect(Math.abs(ss - sref) / sref).toBeLessThan(1e-13);
+  });
+
+  it('transpose_f64 and add_f32_to_f64', () => {
+    const X = randArray(3 * 5, 1), out = rt.f64(15);
+    rt.kernels.transpose_f64(out.ptr, f64(X).ptr, 3, 5);
+    for (let j = 0; j < 3; j++) for (let a = 0; a < 5; a++) expect(out.a[a * 3 + j]).toBe(X[j * 5 + a]);
+    const acc = f64([1, 2, 3]), x = f32([0.5, 0.25, 0.125]);
+    rt.kernels.add_f32_to_f64(acc.ptr, x.ptr, 3);
+    expect(Array.from(acc.a)).toEqual([1.5, 2.25, 3.125]);
+  });
+});
+
+describe('sampling kernels', () => {
+  it('bernoulli_row_i32: ascending distinct indices, the right rate, reproducible from (seed, stream, row)', () => {
+    const out = rt.alloc(4000 * 4);
+    let total = 0;
+    for (let row = 0; row < 50; row++) {
+      const c = rt.kernels.bernoulli_row_i32(out, 4000, 0.05, 0, 7, 3, row);
+      const v = new Int32Array(rt.memory.buffer, out, c).slice();
+      for (let i = 1; i < c; i++) expect(v[i]).toBeGreaterThan(v[i - 1]);
+      if (c) expect(v[0] >= 0 && v[c - 1] < 4000).toBe(true);
+      total += c;
+      const again = rt.kernels.bernoulli_row_i32(out, 4000, 0.05, 0, 7, 3, row);
+      expect(Array.from(new Int32Array(rt.memory.buffer, out, again))).toEqual(Array.from(v));
+    }
+    // 50 × 4000 × 0.05 = 10 000 expected, sd ≈ 97
+    expect(Math.abs(total - 10000)).toBeLessThan(500);
+    expect(rt.kernels.bernoulli_row_i32(out, 10, 1, 0, 1, 1, 0)).toBe(10);
+    expect(rt.kernels.bernoulli_row_i32(out, 10, 0, 0, 1, 1, 0)).toBe(0);
+  });
+
+  it('select_items_u64 keeps exactly m items in order, each about equally often', () => {
+    const total = 20, m = 5, inp = rt.alloc(total * 8), out = rt.alloc(m * 8);
+    const ids = new Int32Array(rt.memory.buffer, inp, 2 * total);
+    for (let i = 0; i < total; i++) { ids[2 * i] = i; ids[2 * i + 1] = 100 + i; }
+    const count = new Array(total).fill(0);
+    for (let s = 0; s < 4000; s++) {
+      expect(rt.kernels.select_items_u64(out, inp, total, m, 0, s, 9)).toBe(m);
+      const o = new Int32Array(rt.memory.buffer, out, 2 * m);
+      for (let i = 0; i < m; i++) { count[o[2 * i]]++; expect(o[2 * i + 1]).toBe(100 + o[2 * i]); if (i) expect(o[2 * i]).toBeGreaterThan(o[2 * i - 2]); }
+    }
+    // each item is kept with probability m/total = 1/4: 1000 ± 4·27
+    for (const c of count) expect(Math.abs(c - 1000)).toBeLessThan(110);
+  });
+});
