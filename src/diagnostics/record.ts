@@ -51,7 +51,7 @@ export class CheapMetrics implements Callback {
   /** Runtime bytes `onSetup` allocates for a width-`k` model whose estimate factors have width `ke`. */
   static bytesFor(problem: Problem, kind: 'asymmetric' | 'symmetric', k: number, ke: number): number {
     const b = Runtime.blockBytes;
-    return (kind === 'asymmetric' ? 2 * b(k * k * 8) : 0) + (problem.hasTruth ? TruthDistance.bytesFor(problem) : 0)
+    return (kind === 'asymmetric' ? 2 * b(k * k * 8) : 0) + (problem.hasTruth ? TruthDistance.bytesFor(problem, ke) : 0)
       + (problem.test ? problem.test.op.workspaceBytes({ model: 'asymmetric', widths: [ke], precision: 'f64' }) : 0);
   }
 
@@ -67,7 +67,7 @@ export class CheapMetrics implements Callback {
     this.hasTest = s.problem.test !== undefined;
     this.hasImb = s.model.kind === 'asymmetric';
     if (this.hasImb) { this.gramF = s.rt.f64(s.model.k * s.model.k); this.gramG = s.rt.f64(s.model.k * s.model.k); }
-    if (this.hasErr) this.truth = new TruthDistance(s.rt, s.problem);
+    if (this.hasErr) this.truth = new TruthDistance(s.rt, s.problem, s.estimateWidth);
     if (this.hasTest) {
       const t = s.problem.test!;
       this.test = t.op.workspace(s.rt, { model: 'asymmetric', widths: [s.estimateWidth], precision: 'f64', y: t.y });

@@ -1,6 +1,8 @@
 /**
- * The observed entries Ω of matrix completion: checked, sorted by (row, column) — so a pass reuses each row of F —
- * and sampled reproducibly. Sampling draws each row's cells from (seed, stream, row) alone (Bernoulli by geometric
+ * The observed entries Ω of matrix completion: checked, put in pass order, and sampled reproducibly. Pass order is
+ * blocks of {@link ENTRY_BLOCK} consecutive rows, and within a block ascending columns (then rows): a pass then keeps
+ * the block's rows of F and E·G in cache and walks the rows of G and Eᵀ·F in increasing order (prefetchable) instead
+ * of jumping at random — measured 1.5–2× faster than plain row order at n = 20 000. Sampling draws each row's cells from (seed, stream, row) alone (Bernoulli by geometric
  * skips, in wasm), so the same seed gives the same Ω whatever the thread count; "exactly m" draws a slightly larger
  * Bernoulli set and keeps a uniformly random m-subset of it (selection sampling), which makes every m-subset equally
  * likely.
@@ -9,8 +11,45 @@ import { ValidationError } from '../errors.js';
 import { splitSeed } from '../random.js';
 import type { Runtime } from '../runtime.js';
 
-/** Entries as (row, column) pairs packed in one Int32Array: [u0, v0, u1, v1, …], sorted by (u, v). */
+/** Entries as (row, column) pairs packed in one Int32Array: [u0, v0, u1, v1, …], in pass order. */
 export type EntryPairs = Int32Array;
+
+/** Rows per block of the pass order. */
+export const ENTRY_BLOCK = 256;
+
+/**
+ * The permutation that takes entries sorted by (row, column) to pass order: within each block of ENTRY_BLOCK rows, a
+ * counting sort by column (stable, so rows stay ascending within a column). O(m + n2 · blocks).
+ */
+export function passOrder(rowSorted: EntryPairs, n1: number, n2: number): Int32Array {
+  const m = rowSorted.length / 2, order = new Int32Array(m), count = new Int32Array(n2 + 1);
+  let lo = 0;
+  for (let b0 = 0; b0 < n1; b0 += ENTRY_BLOCK) {
+    let hi = lo;
+    while (hi < m && rowSorted[2 * hi] < b0 + ENTRY_BLOCK) hi++;
+    count.fill(0);
+    for (let i = lo; i < hi; i++) count[rowSorted[2 * i + 1] + 1]++;
+    for (let v = 0; v < n2; v++) count[v + 1] += count[v];
+    for (let i = lo; i < hi; i++) order[lo + count[rowSorted[2 * i + 1]]++] = i;
+    lo = hi;
+  }
+  return order;
+}
+
+/** Entries in pass order back to (row, column) order: a stable counting sort by row. */
+export function rowOrder(pairs: EntryPairs, n1: number): EntryPairs {
+  const m = pairs.length / 2, count = new Int32Array(n1 + 1), out = new Int32Array(2 * m);
+  for (let i = 0; i < m; i++) count[pairs[2 * i] + 1]++;
+  for (let u = 0; u < n1; u++) count[u + 1] += count[u];
+  for (let i = 0; i < m; i++) { const j = count[pairs[2 * i]]++; out[2 * j] = pairs[2 * i]; out[2 * j + 1] = pairs[2 * i + 1]; }
+  return out;
+}
+
+function permute(pairs: EntryPairs, order: Int32Array): EntryPairs {
+  const out = new Int32Array(pairs.length);
+  for (let i = 0; i < order.length; i++) { out[2 * i] = pairs[2 * order[i]]; out[2 * i + 1] = pairs[2 * order[i] + 1]; }
+  return out;
+}
 
 /** Number of cells a sampler chooses from: n1·n2, or n(n + 1)/2 pairs u ≤ v for a symmetric matrix. */
 export function cellCount(n1: number, n2: number, symmetric: boolean): number {
@@ -18,8 +57,8 @@ export function cellCount(n1: number, n2: number, symmetric: boolean): number {
 }
 
 /**
- * Check and sort given entries (0-based integer indices in range; no duplicates; symmetric: (u, v) and (v, u) are one
- * cell, stored as u ≤ v). Returns the sorted pairs and, for carrying values along, the permutation (sorted position
+ * Check and order given entries (0-based integer indices in range; no duplicates; symmetric: (u, v) and (v, u) are
+ * one cell, stored as u ≤ v). Returns the pairs in pass order and, for carrying values along, the permutation (position
  * i holds given entry perm[i]). Everything is checked before anything is allocated beyond the output.
  */
 export function sortEntries(n1: number, n2: number, rows: ArrayLike<number>, cols: ArrayLike<number>, symmetric = false): { pairs: EntryPairs; perm: Int32Array } {
@@ -49,7 +88,8 @@ export function sortEntries(n1: number, n2: number, rows: ArrayLike<number>, col
     pairs[2 * i] = Math.floor(kk / n2);
     pairs[2 * i + 1] = kk % n2;
   }
-  return { pairs, perm };
+  const order = passOrder(pairs, n1, n2);
+  return { pairs: permute(pairs, order), perm: Int32Array.from(order, (i) => perm[i]) };
 }
 
 /** How many cells to draw: a Bernoulli probability, or exactly m cells. */
@@ -70,10 +110,15 @@ export function checkEntryCount(c: EntryCount, cells: number): EntryCount {
 
 /**
  * Draw observed entries: each cell with probability `density` (Bernoulli), or exactly `m` cells uniformly without
- * replacement. `exclude` (sorted pairs) are never drawn (held-out entries disjoint from the training ones). Rows are
- * drawn from (seed, stream, row) alone. Sorted by (u, v); symmetric: cells u ≤ v.
+ * replacement. `exclude` (pairs in pass order) are never drawn (held-out entries disjoint from the training ones).
+ * Rows are drawn from (seed, stream, row) alone. In pass order; symmetric: cells u ≤ v.
  */
 export function sampleEntries(rt: Runtime, n1: number, n2: number, symmetric: boolean, count: EntryCount, seed: number, stream: number, exclude?: EntryPairs): EntryPairs {
+  const rows = sampleRowSorted(rt, n1, n2, symmetric, count, seed, stream, exclude ? rowOrder(exclude, n1) : undefined);
+  return permute(rows, passOrder(rows, n1, n2));
+}
+
+function sampleRowSorted(rt: Runtime, n1: number, n2: number, symmetric: boolean, count: EntryCount, seed: number, stream: number, exclude?: EntryPairs): EntryPairs {
   const cells = cellCount(n1, n2, symmetric) - (exclude ? exclude.length / 2 : 0);
   checkEntryCount(count, cells);
   if ('density' in count) return bernoulli(rt, n1, n2, symmetric, count.density, seed, stream, exclude);
@@ -90,7 +135,7 @@ export function sampleEntries(rt: Runtime, n1: number, n2: number, symmetric: bo
       new Int32Array(rt.memory.buffer, inp, 2 * total).set(cand);
       const [hi, lo] = splitSeed(seed);
       rt.kernels.select_items_u64(out, inp, total, m, hi, lo, stream + 1000 * attempt + 500);
-      return new Int32Array(rt.memory.buffer, out, 2 * m).slice();
+      return new Int32Array(rt.memory.buffer, out, 2 * m).slice(); // a copy: the runtime buffer is freed below
     } finally { rt.free(inp); rt.free(out); }
   }
 }
@@ -116,5 +161,5 @@ function bernoulli(rt: Runtime, n1: number, n2: number, symmetric: boolean, p: n
       }
     }
   } finally { rt.free(row); }
-  return out.slice(0, len);
+  return out.subarray(0, len);
 }

@@ -166,7 +166,7 @@ export abstract class MeasurementOperator {
   /** {@link backProjection}, awaitable (operators whose passes are asynchronous). */
   async backProjectionAsync(y: Vec): Promise<LinearMap> {
     if (this.synchronous) return this.backProjection(y);
-    const S = await this.adjointAsync(y, new Float64Array(this.N));
+    const S = await this.adjointAsync(Float64Array.from(y), new Float64Array(this.N)); // y may be a detachable view
     return denseMap(S, this.n1, this.n2);
   }
 

@@ -87,6 +87,8 @@ export interface LinearMap {
   apply(x: Float64Array, out: Float64Array): void;
   /** out (cols) = Mᵀ x (rows). */
   applyT(x: Float64Array, out: Float64Array): void;
+  /** Free what it holds in the runtime, if anything (its problem calls it). */
+  dispose?(): void;
 }
 
 /** A dense row-major n1 × n2 matrix as a {@link LinearMap}. */

@@ -115,19 +115,40 @@ export abstract class PlacedOperator extends MeasurementOperator {
 
   /**
    * The back projection M̂ (A*(y), corrected by {@link correctBackProjection}) as block products: one pass over the
-   * measurements per block of vectors, never formed. Synchronous placements.
+   * measurements per block of vectors, never formed. It holds y and one block's buffers in the runtime until disposed
+   * (a problem disposes its back projection with itself). Synchronous placements.
    */
   override backProjection(y: Vec): BlockLinearMap {
     this.checkLive();
     if (!this.synchronous) throw this.asyncOnly('backProjection');
-    const { n1, n2 } = this;
-    const yCopy = Float64Array.from(y);
+    const { n1, n2, m, rt } = this;
+    // y may be a view of the runtime's memory, which the allocation below can detach: keep its place, not the view
+    const inRuntime = y.buffer === rt.memory.buffer ? new F64Buf(rt, y.byteOffset, y.length) : undefined;
+    const yb = rt.f64(m);
+    yb.set(inRuntime ? inRuntime.a : y);
+    let bufs: { l: number; F: F64Buf; G: F64Buf; input: F64Buf; partial: F64Buf; out: F64Buf } | undefined;
+    const freeBufs = () => { if (bufs) for (const b of [bufs.F, bufs.G, bufs.input, bufs.partial, bufs.out]) b.free(); bufs = undefined; };
     const block = (X: Float64Array, l: number, out: Float64Array, transpose: boolean) => {
-      const Z1 = new Float64Array(n1 * l), Z2 = new Float64Array(n2 * l);
+      this.checkLive();
+      if (!bufs || bufs.l < l) {
+        freeBufs();
+        const shape = this.jobShape({ k: l, symModel: false, precision: 'f64', wantEG: true, wantEtF: true, given: true });
+        bufs = { l, F: rt.f64(n1 * l), G: rt.f64(n2 * l), input: rt.f64(shape.inputLen), partial: rt.f64(shape.partialLen), out: rt.f64(Math.max(n1, n2) * l) };
+      }
+      const Fb = new F64Buf(rt, bufs.F.ptr, n1 * l), Gb = new F64Buf(rt, bufs.G.ptr, n2 * l);
+      (transpose ? Fb : Gb).set(X);
+      (transpose ? Gb : Fb).a.fill(0);
       const o: FactorJobOptions = { k: l, symModel: false, precision: 'f64', wantEG: !transpose, wantEtF: transpose, given: true };
-      const job = transpose ? this.oneOff(o, X, Z2, yCopy, undefined, out) : this.oneOff(o, Z1, X, yCopy, out);
-      try { this.rows.run(job); job.finish(); } finally { job.free(); }
-      this.correctBackProjection(X, l, out, yCopy);
+      const shape = this.jobShape(o);
+      this.fillInput(Fb, Gb, l, false, bufs.input);
+      this.rows.run({
+        program: shape.program, params: shape.params, inputLen: shape.inputLen, rowsIn: true, rowsOut: 0, partialLen: shape.partialLen,
+        input: bufs.input, rowsInBuf: yb, out: bufs.partial,
+      });
+      const res = new F64Buf(rt, bufs.out.ptr, (transpose ? n2 : n1) * l);
+      this.readOutput(bufs.partial, l, transpose ? undefined : res, transpose ? res : undefined);
+      out.set(res.a);
+      this.correctBackProjection(X, l, out, yb.a);
     };
     return {
       rows: n1, cols: n2,
@@ -135,7 +156,7 @@ export abstract class PlacedOperator extends MeasurementOperator {
       applyT: (x, out) => block(x, 1, out, true),
       applyBlock: (X, l, out) => block(X, l, out, false),
       applyTBlock: (X, l, out) => block(X, l, out, true),
-      dispose: () => {},
+      dispose: () => { freeBufs(); if (!rt.isDisposed) yb.free(); },
     };
   }
 
@@ -146,13 +167,14 @@ export abstract class PlacedOperator extends MeasurementOperator {
   override async backProjectionAsync(y: Vec): Promise<LinearMap> {
     if (this.synchronous) return this.backProjection(y);
     const { n1, n2 } = this;
+    const yc = Float64Array.from(y); // y may be a view of runtime memory that the allocations below detach
     if (n1 * n2 > 2 ** 24) {
       throw new ValidationError(`${this.name}: the back projection (step size, spectral init) of an operator reached by message is formed densely, ` +
         `and ${n1} × ${n2} is too large for that: use shared or private memory (Node, or a cross-origin-isolated page's Web Worker)`);
     }
-    const S = await this.adjointAsync(Float64Array.from(y), new Float64Array(n1 * n2));
+    const S = await this.adjointAsync(yc, new Float64Array(n1 * n2));
     const I = PlacedOperator.eye(n2);
-    this.correctBackProjection(I, n2, S, Float64Array.from(y));
+    this.correctBackProjection(I, n2, S, yc);
     return denseMap(S, n1, n2);
   }
 
@@ -172,7 +194,8 @@ export abstract class PlacedOperator extends MeasurementOperator {
 class PlacedWorkspace implements PassWorkspace {
   readonly bytes: number;
   private readonly R: F64Buf[];
-  private readonly spare: F64Buf;
+  /** Residual buffer of extra passes (AGN), allocated on first use. */
+  private spare?: F64Buf;
   private readonly input: F64Buf;
   private readonly partial: F64Buf;
   private readonly tmp: F64Buf;
@@ -187,7 +210,6 @@ class PlacedWorkspace implements PassWorkspace {
     const f64 = (n: number) => { const b = rt.f64(n); bufs.push(b); return b; };
     try {
       this.R = spec.widths.map(() => f64(m));
-      this.spare = f64(m);
       this.input = f64(shape.inputLen);
       this.partial = f64(shape.partialLen);
       this.tmp = f64(Math.max(n1, n2) * kmax);
@@ -195,10 +217,11 @@ class PlacedWorkspace implements PassWorkspace {
     this.held = new Uint8Array(spec.widths.length);
   }
 
+  /** Runtime bytes (the extra pass's residual, allocated only if a method makes extra passes, is not counted). */
   static bytesFor(op: PlacedOperator, spec: Omit<WorkspaceSpec, 'y'>): number {
     const b = Runtime.blockBytes, { m, n1, n2 } = op, kmax = Math.max(...spec.widths);
     const shape = op.jobShape({ k: kmax, symModel: spec.model === 'symmetric', precision: spec.precision, wantEG: true, wantEtF: true, given: false });
-    return (spec.widths.length + 1) * b(m * 8) + b(shape.inputLen * 8) + b(shape.partialLen * 8) + b(Math.max(n1, n2) * kmax * 8);
+    return spec.widths.length * b(m * 8) + b(shape.inputLen * 8) + b(shape.partialLen * 8) + b(Math.max(n1, n2) * kmax * 8);
   }
 
   get synchronous(): boolean { return this.op.synchronous; }
@@ -228,8 +251,9 @@ class PlacedWorkspace implements PassWorkspace {
     this.live();
     this.check(item);
     this.op.passCount++;
-    this.op.rows.run(this.job(item, this.spare, false));
-    return this.finish(item, this.spare);
+    const spare = (this.spare ??= this.op.rt.f64(this.op.m));
+    this.op.rows.run(this.job(item, spare, false));
+    return this.finish(item, spare);
   }
 
   products(slot: number, F: F64Buf, G: F64Buf, EG: F64Buf, EtF?: F64Buf): void {
@@ -243,7 +267,8 @@ class PlacedWorkspace implements PassWorkspace {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    for (const b of [...this.R, this.spare, this.input, this.partial, this.tmp]) b.free();
+    for (const b of [...this.R, this.input, this.partial, this.tmp]) b.free();
+    this.spare?.free();
   }
 
   private begin(items: readonly PassItem[]): void {

@@ -137,7 +137,10 @@ export function createProblem(rt: Runtime, options: ProblemOptions): Problem {
     try {
       if (req.kind === 'operator') req.op = makeOperator(rt, req);
       else if (req.kind === 'measure') req.op.apply(req.M.a, req.y.a);
-      else measureFactors(rt, req).pass([{ slot: 0, F: req.F, G: req.G, residual: req.y }], new Float64Array(1));
+      else {
+        const ws = measureFactors(rt, req);
+        try { ws.pass([{ slot: 0, F: req.F, G: req.G, residual: req.y }], new Float64Array(1)); } finally { ws.dispose(); }
+      }
     } catch (e) { steps.throw(e); }
     s = steps.next();
   }
@@ -178,7 +181,7 @@ export async function createProblemParallel(rt: Runtime, options: ProblemOptions
 type BuildRequest =
   | { kind: 'operator'; o: NormalizedProblemOptions; pairs?: EntryPairs; op?: MeasurementOperator }
   | { kind: 'measure'; op: MeasurementOperator; M: F64Buf; y: F64Buf }
-  | { kind: 'measureFactors'; op: MeasurementOperator; F: F64Buf; G: F64Buf; y: F64Buf; zeros: F64Buf };
+  | { kind: 'measureFactors'; op: MeasurementOperator; F: F64Buf; G: F64Buf; y: F64Buf };
 
 /** The training operator, on the calling thread. */
 function makeOperator(rt: Runtime, req: Extract<BuildRequest, { kind: 'operator' }>): MeasurementOperator {
@@ -215,9 +218,10 @@ function rankOneOf(o: NormalizedProblemOptions, m: number, stream: number, strea
   return { m, n1: o.n1, n2: o.n2, symmetric: o.symmetric, seed: o.seed, stream, streamB };
 }
 
-/** A workspace for y = A(F Gᵀ): the residual of a pass against zero measurements. */
+/** A workspace for y = A(F Gᵀ): the residual of a pass against zero measurements (y itself, zeroed, until it is written). */
 function measureFactors(rt: Runtime, req: Extract<BuildRequest, { kind: 'measureFactors' }>) {
-  return req.op.workspace(rt, { model: 'asymmetric', widths: [req.F.length / req.op.n1], precision: 'f64', y: req.zeros });
+  req.y.a.fill(0);
+  return req.op.workspace(rt, { model: 'asymmetric', widths: [req.F.length / req.op.n1], precision: 'f64', y: req.y });
 }
 
 /**
@@ -269,8 +273,7 @@ function* buildProblem(rt: Runtime, options: ProblemOptions, operatorInRuntime: 
     const y = owned.add(rt.f64(m));
     const measure = function* (mop: MeasurementOperator, into: F64Buf): Generator<BuildRequest, void, undefined> {
       if (Mstar) { yield { kind: 'measure', op: mop, M: Mstar, y: into }; return; }
-      const zeros = rt.f64(mop.m, 0);
-      try { yield { kind: 'measureFactors', op: mop, F: Ft!, G: Gt!, y: into, zeros }; } finally { zeros.free(); }
+      yield { kind: 'measureFactors', op: mop, F: Ft!, G: Gt!, y: into };
     };
     yield* measure(op, y);
     // completion: noise of sd σ on each observed entry, scaled like the entries (σ/√p in y)

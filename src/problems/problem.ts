@@ -121,7 +121,7 @@ export class Problem {
    */
   backProjection(): LinearMap {
     this.checkLive();
-    return (this.backProj ??= this.op.backProjection(this.y.a.slice()));
+    return (this.backProj ??= this.op.backProjection(this.y.a));
   }
 
   /**
@@ -139,7 +139,7 @@ export class Problem {
   /** {@link backProjection}, awaitable. */
   async backProjectionAsync(): Promise<LinearMap> {
     this.checkLive();
-    return (this.backProj ??= await this.op.backProjectionAsync(this.y.a.slice()));
+    return (this.backProj ??= await this.op.backProjectionAsync(this.y.a));
   }
 
   /**
@@ -158,6 +158,7 @@ export class Problem {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    if (!this.base) this.backProj?.dispose?.(); // a view shares its base's
     this.backProj = undefined;
     this.release();
   }

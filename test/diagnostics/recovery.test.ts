@@ -33,7 +33,7 @@ describe('§9.7 degrees of freedom and "interpolating but not recovering"', () =
 
   it('without test data the relative error against a known M* is used', () => {
     const w = new RecoveryWarnings({ last: (n) => ({ relResidual: 1e-5, relError: 0.5 } as Record<string, number>)[n] });
-    w.onSetup({ problem: { m: 1000, n1: 10, n2: 10, r: 2, Mstar: {} } as never, model: { k: 2 } as never });
+    w.onSetup({ problem: { m: 1000, n1: 10, n2: 10, r: 2, Mstar: {}, op: { sampleComplexityWarning: () => undefined } } as never, model: { k: 2 } as never });
     expect(w.warnings()).toEqual([expect.stringMatching(/relative error ‖X − M\*‖_F/)]);
     expect(degreesOfFreedomWarnings(50, 10, 10, 10, 2)).toHaveLength(1); // 36 ≤ m < 100: only the width-k warning
     expect(degreesOfFreedomWarnings(100, 10, 10, 10, 2)).toEqual([]); // m = n1·n2: the operator can be injective

@@ -38,9 +38,11 @@ describe('matrix completion', () => {
     const rows = [0, 0, 2, 2, 4, 4], cols = [1, 3, 2, 5, 1, 3];
     const { op, perm } = CompletionOperator.fromEntriesLocal(rt, { n1: 5, n2: 6, rows, cols });
     open.push(op);
-    expect(Array.from(perm)).toEqual([0, 1, 2, 3, 4, 5]);
+    // pass order: by column within a block of rows (all five rows are one block here)
+    expect(Array.from(perm)).toEqual([0, 4, 2, 1, 5, 3]);
+    expect(Array.from(op.entries()!)).toEqual([0, 1, 4, 1, 2, 2, 0, 3, 4, 3, 2, 5]);
     expect(dotTest(op, { rtol: 1e-14 }).passed).toBe(true);
-    const y = randArray(6, 3), p = await passOf(rt, op, 1, y);
+    const y = randArray(6, 3), p = await passOf(rt, op, 1, Float64Array.from(perm, (i) => y[i])); // y in the operator's order
     const F = randArray(5, 1), G = randArray(6, 2), s = Math.sqrt(30 / 6);
     const EG = new Float64Array(5), EtF = new Float64Array(6);
     let ss = 0;
@@ -81,9 +83,9 @@ describe('matrix completion', () => {
     expect(b.m).toBe(777);
     const e = c.entries()!;
     for (let i = 0; i < c.m; i++) expect(e[2 * i]).toBeLessThanOrEqual(e[2 * i + 1]);
-    for (let i = 1; i < b.m; i++) expect(e.length).toBeGreaterThan(0);
-    const eb = b.entries()!;
-    for (let i = 1; i < b.m; i++) expect(eb[2 * i] * 150 + eb[2 * i + 1]).toBeGreaterThan(eb[2 * i - 2] * 150 + eb[2 * i - 1]); // sorted, distinct
+    // pass order: blocks of 256 rows (here one), ascending columns, then rows; every cell once
+    const eb = b.entries()!, key = (i: number) => (Math.floor(eb[2 * i] / 256) * 150 + eb[2 * i + 1]) * 256 + (eb[2 * i] % 256);
+    for (let i = 1; i < b.m; i++) expect(key(i)).toBeGreaterThan(key(i - 1));
     const y = randArray(b.m, 4), ref = await passOf(rt, b, 3, y);
     for (const [memory, threads] of [['shared', 2], ['private', 3], ['message', 2]] as Array<[PlacementKind, number]>) {
       const r2 = await Runtime.create({ shared: memory === 'shared' });
@@ -216,6 +218,24 @@ describe('batches and threads with the structured operators', () => {
 });
 
 describe('relative error from factors', () => {
+  it('the orthogonal split (wasm) equals the thin-QR reference, far from and near the truth', async () => {
+    const { TruthDistance } = await import('../../src/diagnostics/truth.js');
+    const p = createProblem(rt, { n1: 60, n2: 45, r: 3, operator: 'rank-one', m: 10, seed: 2 });
+    open.push(p);
+    const U = p.Ustar!, V = p.Vstar!, s = p.sigma!, k = 5;
+    const td = new TruthDistance(rt, p, k);
+    for (const scale of [1, 1e-6, 1e-13]) {
+      // F Gᵀ = M* + scale · (a random rank-k perturbation)
+      const F = randArray(60 * k, 3).map((x) => scale * x), G = randArray(45 * k, 4);
+      for (let a = 0; a < 60; a++) for (let q = 0; q < 3; q++) F[a * k + q] = U[a * 3 + q] * s[q];
+      for (let b = 0; b < 45; b++) for (let q = 0; q < 3; q++) G[b * k + q] = V[b * 3 + q];
+      const e = { F: rt.f64(F.length).set(F), G: rt.f64(G.length).set(G), k };
+      const ref = factorDistance(F, G, k, U, s, V, 60, 45) / p.MstarNorm!;
+      expect(Math.abs(td.relError(e) - ref) / ref, `scale ${scale}`).toBeLessThan(scale === 1e-13 ? 1e-2 : 1e-10);
+    }
+    td.dispose();
+  });
+
   it('floors at ~1e-16, where the expansion ‖FGᵀ‖² − 2⟨FGᵀ, M*⟩ + ‖M*‖² floors at ~1e-8', () => {
     const n1 = 50, n2 = 40, r = 3, U = new Float64Array(n1 * r), V = new Float64Array(n2 * r), s = Float64Array.of(1, 0.6, 0.3);
     for (let q = 0; q < r; q++) { U[q * r + q] = 1; V[(q + 5) * r + q] = 1; }
