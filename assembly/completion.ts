@@ -44,6 +44,7 @@ import { hsum2, madd2 } from "./inline/simd";
  */
 export function completion_pass_f64(EG: usize, EtF: usize, r: usize, idx: usize, count: i32, F: usize, G: usize, k: i32,
   w: f64, wd: f64, b: usize, sym: i32, given: i32): f64 {
+  if (sym == 0 && given == 0 && EG != 0 && EtF != 0) return passAsymmetric(EG, EtF, r, idx, count, F, G, k, w, b);
   const row = <usize>k << 3;
   let ss: f64 = 0;
   for (let i = 0; i < count; i++) {
@@ -70,6 +71,37 @@ export function completion_pass_f64(EG: usize, EtF: usize, r: usize, idx: usize,
     if (EtF != 0) {
       axpyRow(EtF + v * row, fu, c, k);
       if (both) axpyRow(EtF + u * row, F + v * row, c, k);
+    }
+  }
+  return ss;
+}
+
+/**
+ * The hot case of completion_pass_f64 (asymmetric, residuals computed, both products wanted) without its per-entry
+ * branches, the two gradient rows updated in one sweep.
+ */
+function passAsymmetric(EG: usize, EtF: usize, r: usize, idx: usize, count: i32, F: usize, G: usize, k: i32, w: f64, b: usize): f64 {
+  const row = <usize>k << 3, k2 = k & ~1;
+  let ss: f64 = 0;
+  for (let i = 0; i < count; i++) {
+    const e = idx + (<usize>i << 3);
+    const u = <usize>load<i32>(e), v = <usize>load<i32>(e, 4);
+    const fu = F + u * row, gv = G + v * row;
+    const ri = w * dotRow(fu, gv, k) - load<f64>(b + (<usize>i << 3));
+    store<f64>(r + (<usize>i << 3), ri);
+    ss += ri * ri;
+    const c = w * ri, cv = f64x2.splat(c);
+    const eg = EG + u * row, etf = EtF + v * row;
+    let j = 0;
+    for (; j < k2; j += 2) {
+      const o = <usize>j << 3;
+      v128.store(eg + o, madd2(v128.load(eg + o), v128.load(gv + o), cv));
+      v128.store(etf + o, madd2(v128.load(etf + o), v128.load(fu + o), cv));
+    }
+    if (j < k) {
+      const o = <usize>j << 3;
+      store<f64>(eg + o, load<f64>(eg + o) + c * load<f64>(gv + o));
+      store<f64>(etf + o, load<f64>(etf + o) + c * load<f64>(fu + o));
     }
   }
   return ss;

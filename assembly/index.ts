@@ -9,3 +9,4 @@ export { residual_adjoint_batch_f32_f64 } from "./residual_adjoint_batch";
 export { gram_upper_f32_f64, symmetrize_upper_f64, symv_upper_f64 } from "./gram";
 export { completion_pass_f64, completion_matvec_f64 } from "./completion";
 export { rows_dot_f32_f64, rows_dot_f32, rankone_residual_f64, rows_axpy_t_f32_f64, rows_axpy_t_f32, add_f32_to_f64, transpose_f64 } from "./rankone";
+export { simd_peak_f32, simd_peak_f64 } from "./peak";

@@ -35,11 +35,11 @@ export function freeMemory() {
 
 /**
  * Run a python script of bench/ and parse its last JSON line. OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE, which these
- * machines export and which slow a current numpy, are unset for that command only.
+ * machines export and which slow a current numpy, are unset for that command only; `extraEnv` adds variables.
  */
-export function runPython(script, args = []) {
+export function runPython(script, args = [], extraEnv = {}) {
   freeMemory();
-  const env = { ...process.env, PYTHONWARNINGS: 'ignore' };
+  const env = { ...process.env, PYTHONWARNINGS: 'ignore', ...extraEnv };
   delete env.OPENBLAS_CORETYPE; delete env.OPENBLAS_L2_SIZE;
   const r = spawnSync('python3', [new URL(script, import.meta.url).pathname, ...args.map(String)], { encoding: 'utf8', env });
   if (r.status !== 0) throw new Error(`${script} failed: ${r.error?.message ?? r.stderr}`);

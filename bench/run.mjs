@@ -17,6 +17,9 @@ const SUITES = [
   ['batch', './batch.mjs'],
   ['gram', './gram.mjs'],
   ['agn-paper', './agn-paper.mjs'],
+  // structured operators: matrix completion and rank-one measurements at scale
+  ['completion', './completion.mjs'],
+  ['rank-one', './rank-one.mjs'],
 ];
 
 const t0 = performance.now();

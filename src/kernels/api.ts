@@ -50,6 +50,9 @@ export interface Kernels {
   gram_upper_f32_f64(G: number, A: number, m: number, N: number, i0: number, i1: number): number;
   symmetrize_upper_f64(G: number, N: number): number;
   symv_upper_f64(y: number, G: number, x: number, c: number, N: number): number;
+  // calibration (benchmarks): attainable SIMD multiply–add rate
+  simd_peak_f32(iters: number): number;
+  simd_peak_f64(iters: number): number;
 }
 
 /** Names of every function export, in one place (the api test compares it with the binary). */
@@ -61,6 +64,7 @@ export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
   'completion_pass_f64', 'completion_matvec_f64',
   'rows_dot_f32_f64', 'rows_dot_f32', 'rankone_residual_f64', 'rows_axpy_t_f32_f64', 'rows_axpy_t_f32', 'add_f32_to_f64', 'transpose_f64',
   'residual_adjoint_batch_f32_f64', 'gram_upper_f32_f64', 'symmetrize_upper_f64', 'symv_upper_f64',
+  'simd_peak_f32', 'simd_peak_f64',
 ];
 
 /** Bytes of the ziggurat tables (kn u32×128, wn f64×128, fn f64×128); equals the wasm global ZIG_TABLE_BYTES. */
