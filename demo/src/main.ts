@@ -286,14 +286,18 @@ function readForm(): { params?: RunParams; errors: string[] } {
   if (errors.length) return { errors };
   const P = p as { [K in keyof typeof p]-?: number };
   // shape rules (r ≤ min(n1, n2), k ≤ max(n1, n2), …) are checked by matsense itself, which reports them from the worker
-  // the dense Gaussian operator holds m · n1 · n2 f32 entries in one wasm32 memory (≤ 4 GiB)
-  const opBytes = P.m * P.n1 * P.n2 * 4;
-  if (opBytes > 2 ** 31) errors.push(`the operator would need ${(opBytes / 2 ** 30).toFixed(1)} GiB (m · n1 · n2 · 4 B); this demo allows at most 2 GiB`);
+  // what the operator holds in one wasm32 memory (≤ 4 GiB): the dense Gaussian m · n1 · n2 f32 entries, rank-one
+  // m · (n1 + n2) f32 vector entries, completion m index pairs (and at most n1 · n2 entries exist)
+  const operator = (form.elements.namedItem('operator') as HTMLSelectElement).value as RunParams['operator'];
+  const opBytes = operator === 'gaussian' ? P.m * P.n1 * P.n2 * 4 : operator === 'rank-one' ? P.m * (P.n1 + P.n2) * 4 : P.m * 8;
+  const what = operator === 'gaussian' ? 'm · n1 · n2 · 4 B' : operator === 'rank-one' ? 'm · (n1 + n2) · 4 B' : 'm · 8 B';
+  if (opBytes > 2 ** 31) errors.push(`the operator would need ${(opBytes / 2 ** 30).toFixed(1)} GiB (${what}); this demo allows at most 2 GiB`);
+  if (operator === 'completion' && P.m > P.n1 * P.n2) errors.push(`completion observes at most n1 · n2 = ${P.n1 * P.n2} entries, got m = ${P.m}`);
   const maxThreads = modeEl.dataset.threads !== 'none' ? Math.max(1, info?.hardwareConcurrency ?? 1) : 1;
   if (P.threads > maxThreads) errors.push(`threads = ${P.threads}, but at most ${maxThreads} ${maxThreads === 1 ? 'is' : 'are'} possible on this page`);
   if (P.maxIter > 1_000_000) errors.push(`maxIter = ${P.maxIter} is more than this demo records (1e6)`);
   if (errors.length) return { errors };
-  return { params: { ...P, eta: p.eta, method: methodSel.value }, errors };
+  return { params: { ...P, eta: p.eta, operator, method: methodSel.value }, errors };
 }
 
 function run(): void {

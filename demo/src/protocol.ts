@@ -2,6 +2,8 @@
 
 /** What the page asks the worker to run (already parsed from the form; the library validates it again). */
 export interface RunParams {
+  /** The measurement operator: dense Gaussian, matrix completion (m observed entries) or rank-one a_i b_iᵀ. */
+  operator: 'gaussian' | 'completion' | 'rank-one';
   n1: number;
   n2: number;
   r: number;

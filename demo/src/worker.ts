@@ -151,9 +151,9 @@ async function run(id: number, p: RunParams): Promise<void> {
     const mode = threadMode(), useThreads = p.threads > 1 && mode !== 'none', shared = useThreads && mode === 'shared';
     post({ type: 'status', id, text: `loading the kernels${shared ? ' (threaded build, shared memory)' : ''}…` });
     const runtime = shared ? (rtShared ??= await createRuntime({ shared: true })) : (rt ??= await createRuntime());
-    post({ type: 'status', id, text: `generating the problem (${p.n1} × ${p.n2}, r = ${p.r}, m = ${p.m}${useThreads ? `, ${p.threads} threads` : ''})…` });
+    post({ type: 'status', id, text: `generating the problem (${p.operator}, ${p.n1} × ${p.n2}, r = ${p.r}, m = ${p.m}${useThreads ? `, ${p.threads} threads` : ''})…` });
     if (ctrl.signal.aborted) throw Object.assign(new Error('stopped before the run started'), { name: 'Stopped' });
-    const po: ProblemOptions = { n1: p.n1, n2: p.n2, r: p.r, m: p.m, kappa: p.kappa, seed: p.seed };
+    const po: ProblemOptions = { operator: p.operator, n1: p.n1, n2: p.n2, r: p.r, m: p.m, kappa: p.kappa, seed: p.seed };
     problem = useThreads
       ? await createProblemParallel(runtime, { ...po, threads: p.threads, memory: shared ? 'shared' : 'message' })
       : createProblem(runtime, po);

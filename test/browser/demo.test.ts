@@ -108,6 +108,34 @@ describe.skipIf(SKIP_BROWSER)('demo page in Chromium', { timeout: 60_000 }, () =
     }
   });
 
+  it('runs the structured operators (completion, rank-one) threaded by messages, and checks their sizes on the page', async () => {
+    const { page, errors } = await open('?isolated=0');
+    try {
+      await waitState(page, ['idle']);
+      for (const [operator, n, m] of [['completion', '30', '500'], ['rank-one', '20', '600']] as const) {
+        await page.selectOption('select[name=operator]', operator);
+        for (const [name, v] of [['n1', n], ['n2', n], ['r', '2'], ['k', '2'], ['m', m], ['kappa', '2'], ['alpha', '1e-3'], ['maxIter', '3000'], ['tol', '1e-7']]) {
+          await page.fill(`input[name=${name}]`, v);
+        }
+        await page.click('#run');
+        expect(await waitState(page, ['done', 'error', 'stopped'])).toBe('done');
+        expect(await page.textContent('#stop-reason')).toMatch(/^converged/);
+        const err = await finalError(page);
+        expect(err).toBeGreaterThan(0);
+        expect(err).toBeLessThan(1e-5);
+      }
+      // completion observes at most n1 · n2 entries: the page says so before running
+      await page.selectOption('select[name=operator]', 'completion');
+      await page.fill('input[name=m]', '401'); // n1 = n2 = 20 from the rank-one run
+      await page.click('#run');
+      expect(await waitState(page, ['invalid'])).toBe('invalid');
+      expect(await page.textContent('#message')).toContain('completion observes at most n1 · n2 = 400 entries, got m = 401');
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+
   it('reports bad inputs instead of running, and the library\'s own errors from the worker', async () => {
     const { page, errors } = await open('?isolated=0');
     try {

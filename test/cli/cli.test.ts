@@ -243,10 +243,10 @@ describe('matsense solve --load', () => {
 });
 
 describe('matsense experiment (usage)', () => {
-  it('--list names the six experiments', async () => {
+  it('--list names the seven experiments', async () => {
     const r = await cli(['experiment', '--list']);
     expect(r.code).toBe(0);
-    expect(EXPERIMENTS).toHaveLength(6);
+    expect(EXPERIMENTS).toHaveLength(7);
     for (const e of EXPERIMENTS) expect(r.out).toContain(e.name);
   });
 

@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EXPERIMENTS } from '../../src/cli/experiments/index.js';
+import { plateauLevel } from '../../src/cli/experiments/structured.js';
 import { cli, tempDir } from './helpers.js';
 
 describe.each(EXPERIMENTS.map((e) => [e.name]))('matsense experiment %s --quick', (name) => {
@@ -42,6 +43,33 @@ describe('experiment findings (quick) show the facts of math.md §9', () => {
     const m = /late rate changes by a factor ([\d.e+]+) .*with the one-step modification by a factor ([\d.e+]+)/.exec(r.out)!;
     expect(parseFloat(m[1]!)).toBeGreaterThan(5);
     expect(parseFloat(m[2]!)).toBeLessThan(2);
+  });
+});
+
+describe('experiment completion: the facts on structured operators', () => {
+  it('states a verdict for each fact and operator; on rank-one measurements the Gaussian facts hold (quick sizes)', async () => {
+    const r = await cli(['experiment', 'completion', '--quick', '--out', tempDir()]);
+    expect(r.code).toBe(0);
+    const verdicts = r.out.slice(r.out.indexOf('Verdicts'));
+    expect(verdicts.match(/HOLDS|DOES NOT HOLD/g)).toHaveLength(12); // 2 operators × (2 + 4) facts
+    const rankOne = verdicts.slice(verdicts.indexOf('rank-one'));
+    expect(rankOne).toMatch(/symmetric k > r sublinear \(slope ≈ −1\): HOLDS \(slope -0\.9\d/);
+    expect(rankOne).toMatch(/asymmetric k > r linear: HOLDS/);
+    expect(rankOne).toMatch(/one-step modification makes the rate nearly independent of α: HOLDS/);
+    // completion at 40 % of 40 × 40: both models stall near the α plateau within the run (a measured difference)
+    const completion = verdicts.slice(0, verdicts.indexOf('rank-one'));
+    expect(completion).toMatch(/symmetric k > r sublinear \(slope ≈ −1\): DOES NOT HOLD/);
+  });
+
+  it('plateauLevel finds the knee of a fast fall followed by a slow decay, and nothing in a curve that keeps halving', () => {
+    const iter = Array.from({ length: 400 }, (_, t) => t);
+    // fast fall e^{−t/5} until it meets the plateau 1e-2, then a slow decay
+    const err = iter.map((t) => Math.max(Math.exp(-t / 5), 1e-2 * Math.exp(-t / 2000)));
+    const p = plateauLevel(iter, err)!;
+    expect(p.level).toBeGreaterThan(0.5e-2);
+    expect(p.level).toBeLessThan(2e-2);
+    expect(plateauLevel(iter, iter.map((t) => Math.exp(-t / 5)))).toBeUndefined();
+    expect(plateauLevel(iter, iter.map(() => 1))).toBeUndefined();
   });
 });
 
