@@ -81,3 +81,49 @@ export function residual_adjoint_f32(S: usize, r: usize, A: usize, x: usize, b: 
   }
   return ss;
 }
+
+/**
+ * The refinement pass of the default precision ('mixed'), for B trajectories reading each 4-row block of A once:
+ * r_t = r_t⁻ + A·dx_t (r_t⁻ the residual at the previous iterate, dx_t = x_t − x_t⁻) and S_t = Aᵀ r_t. dx_t is f32
+ * and the increment's products are f32; S_t is f64, its 4-row partial sums f32 (as residual_adjoint_mixed), so a
+ * thread count changes only the f64 order of the block sums; r_t is f64. The f32 rounding of A·dx_t
+ * shrinks with dx_t as GD converges, so r_t stays the exact residual up to a drift that the caller removes with an
+ * exact pass on a schedule (src/operators/dense.ts). Trajectory t: S (f64) at S + t·N·8, r_t at rOut + t·ld·8 (from
+ * rIn + t·ld·8; rIn may equal rOut), dx_t at dx + t·N·4, ‖r_t‖² to ss + t·8. tmp: 16 bytes of scratch.
+ */
+export function residual_refine_f32(S: usize, rOut: usize, rIn: usize, A: usize, dx: usize, ss: usize, m: i32, N: i32, B: i32, ld: i32, tmp: usize): void {
+  memory.fill(S, 0, (<usize>B * <usize>N) << 3);
+  memory.fill(ss, 0, <usize>B << 3);
+  const rowBytes = <usize>N << 2, vecBytes = <usize>N << 2, sBytes = <usize>N << 3, ldBytes = <usize>ld << 3;
+  let i = 0;
+  for (; i + 4 <= m; i += 4) {
+    const a = A + <usize>i * rowBytes, io = <usize>i << 3;
+    for (let t = 0; t < B; t++) {
+      const tb = <usize>t;
+      dot4RowsF32(tmp, a, dx + tb * vecBytes, N, rowBytes);
+      const ri = rIn + tb * ldBytes + io, ro = rOut + tb * ldBytes + io;
+      const r0 = load<f64>(ri) + <f64>load<f32>(tmp), r1 = load<f64>(ri, 8) + <f64>load<f32>(tmp, 4);
+      const r2 = load<f64>(ri, 16) + <f64>load<f32>(tmp, 8), r3 = load<f64>(ri, 24) + <f64>load<f32>(tmp, 12);
+      store<f64>(ro, r0); store<f64>(ro, r1, 8); store<f64>(ro, r2, 16); store<f64>(ro, r3, 24);
+      const so = ss + (tb << 3);
+      store<f64>(so, load<f64>(so) + (r0 * r0 + r1 * r1 + r2 * r2 + r3 * r3));
+      axpy4RowsMixed(S + tb * sBytes, a, ro, N, rowBytes);
+    }
+  }
+  for (; i < m; i++) {
+    const a = A + <usize>i * rowBytes, io = <usize>i << 3;
+    for (let t = 0; t < B; t++) {
+      const tb = <usize>t, x = dx + tb * vecBytes, e = S + tb * sBytes;
+      let d: f64 = 0;
+      for (let j = 0; j < N; j++) d += <f64>load<f32>(a + (<usize>j << 2)) * <f64>load<f32>(x + (<usize>j << 2));
+      const ri = load<f64>(rIn + tb * ldBytes + io) + d;
+      store<f64>(rOut + tb * ldBytes + io, ri);
+      const so = ss + (tb << 3);
+      store<f64>(so, load<f64>(so) + ri * ri);
+      for (let j = 0; j < N; j++) {
+        const o = e + (<usize>j << 3);
+        store<f64>(o, load<f64>(o) + ri * <f64>load<f32>(a + (<usize>j << 2)));
+      }
+    }
+  }
+}

@@ -21,10 +21,11 @@ export interface BlockArgs {
   data: readonly number[];
   /** Broadcast input (f64), the same for every participant. */
   input: number;
-  /** Per-row input (f64, `rows` entries), e.g. the measurements b of the block. */
+  /** Per-row inputs (f64), e.g. the measurements b of the block: vector t starts at rowsIn + t·ldOut·8. */
   rowsIn: number;
   /** Per-row outputs (f64): vector t starts at rowsOut + t·ldOut·8. */
   rowsOut: number;
+  /** Leading dimension of the per-row vectors, inputs and outputs alike (m in the runtime's memory, rows in a worker's). */
   ldOut: number;
   /** Partial output (f64 × partialLen), overwritten. */
   partial: number;
@@ -103,6 +104,22 @@ const denseFused: Program = {
       return;
     }
     K.residual_adjoint_batch_f32_f64(a.partial, a.rowsOut, ss, a.data[0], a.input, a.rowsIn, a.rows, N, B, a.ldOut, prec === PRECISION_CODE.f64 ? 1 : 0);
+  },
+};
+
+/**
+ * The refinement pass of the default precision: params [N, B]; input ΔX (B × N, the change of each trajectory's X
+ * since its previous pass); rowsIn the residuals at the previous iterates (B vectors); rowsOut the new residuals
+ * r + A·ΔX (B vectors); partial [S = Aᵀ r (B × N), ‖r‖² (B)]. A·ΔX in f32 arithmetic, S as the 'mixed' adjoint
+ * (residual_refine_f32).
+ */
+const denseRefine: Program = {
+  name: 'dense.refine',
+  scratchBytes: (_rows, p) => aligned(p[0] * p[1] * 4) + 64,
+  run(K, a, p) {
+    const N = p[0], B = p[1], dx = a.scratch, tmp = dx + aligned(N * B * 4);
+    K.cvt_f64_to_f32(dx, a.input, N * B);
+    K.residual_refine_f32(a.partial, a.rowsOut, a.rowsIn, a.data[0], dx, a.partial + B * N * 8, a.rows, N, B, a.ldOut, tmp);
   },
 };
 
@@ -213,11 +230,11 @@ function accumulate(K: Kernels, Et: number, A: number, rows: number, n: number, 
 function storeF64(K: Kernels, ptr: number, v: number): void { K.fill_f64(ptr, v, 1); }
 
 /** Every block program, by index (workers are told the index). */
-export const PROGRAMS: readonly Program[] = [denseGenerate, denseApply, denseAdjoint, denseFused, denseResidual, denseGram, denseRead, completionPass, rankOnePass];
+export const PROGRAMS: readonly Program[] = [denseGenerate, denseApply, denseAdjoint, denseFused, denseResidual, denseGram, denseRead, completionPass, rankOnePass, denseRefine];
 
 /** Names of the block programs. */
 export type ProgramName = 'dense.generate' | 'dense.apply' | 'dense.adjoint' | 'dense.fused' | 'dense.residual' | 'dense.gram' | 'dense.read'
-  | 'completion.pass' | 'rankone.pass';
+  | 'completion.pass' | 'rankone.pass' | 'dense.refine';
 
 /** Index of a program (what the worker protocol carries). */
 export function programIndex(name: ProgramName): number {

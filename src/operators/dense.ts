@@ -11,7 +11,7 @@
 import { ValidationError } from '../errors.js';
 import { PRECISION_CODE } from '../kernels/programs.js';
 import { STREAM, splitSeed } from '../random.js';
-import { F32Buf, F64Buf, type Runtime } from '../runtime.js';
+import { F32Buf, F64Buf, Runtime } from '../runtime.js';
 import { createPlacement } from '../placement/create.js';
 import { LocalPlacement, type Job, type Placement, type PlacementKind, type PlacementOptions, type RowData } from '../placement/placement.js';
 import type { RowLayout } from '../workers/protocol.js';
@@ -90,7 +90,7 @@ export class DenseOperator extends MeasurementOperator {
     const [hi, lo] = splitSeed(o.seed ?? 0);
     return {
       program: 'dense.generate', params: [this.N, 1 / Math.sqrt(this.m), hi, lo, o.stream ?? STREAM.operator, this.seesOnlySymmetric ? this.n1 : 0],
-      inputLen: 0, rowsIn: false, rowsOut: 0, partialLen: 0,
+      inputLen: 0, rowsIn: 0, rowsOut: 0, partialLen: 0,
     };
   }
 
@@ -127,8 +127,8 @@ export class DenseOperator extends MeasurementOperator {
     const vBuf = vIn ?? (() => { const b = rt.f64(v.length).set(v); temps.push(b); return b; })();
     const oBuf = oIn ?? (() => { const b = rt.f64(out.length); temps.push(b); return b; })();
     const job: Job = which === 'apply'
-      ? { program: 'dense.apply', params: [N], inputLen: N, rowsIn: false, rowsOut: 1, partialLen: 0, input: vBuf, rowsOutBuf: oBuf }
-      : { program: 'dense.adjoint', params: [N], inputLen: 0, rowsIn: true, rowsOut: 0, partialLen: N, rowsInBuf: vBuf, out: oBuf };
+      ? { program: 'dense.apply', params: [N], inputLen: N, rowsIn: 0, rowsOut: 1, partialLen: 0, input: vBuf, rowsOutBuf: oBuf }
+      : { program: 'dense.adjoint', params: [N], inputLen: 0, rowsIn: 1, rowsOut: 0, partialLen: N, rowsInBuf: vBuf, out: oBuf };
     const release = () => { for (const b of temps) b.free(); };
     const fin = () => { if (!oIn) out.set(oBuf.a); release(); };
     if (async) return this.rows.runAsync(job).then(fin, (e) => { release(); throw e; });
@@ -144,7 +144,7 @@ export class DenseOperator extends MeasurementOperator {
     this.checkLive();
     const out = this.rt.f64(1);
     try {
-      this.rows.run({ program: 'dense.read', params: [this.N], inputLen: 0, rowsIn: false, rowsOut: 0, partialLen: 1, out });
+      this.rows.run({ program: 'dense.read', params: [this.N], inputLen: 0, rowsIn: 0, rowsOut: 0, partialLen: 1, out });
       return out.a[0];
     } finally { out.free(); }
   }
@@ -153,9 +153,12 @@ export class DenseOperator extends MeasurementOperator {
   override async gramInto(G: F64Buf): Promise<void> {
     this.checkLive();
     if (G.length < this.N * this.N) throw new ValidationError(`G must hold ${this.N} × ${this.N} entries`);
-    await this.rows.runAsync({ program: 'dense.gram', params: [this.N], inputLen: 0, rowsIn: false, rowsOut: 0, partialLen: this.N * this.N, out: G });
+    await this.rows.runAsync({ program: 'dense.gram', params: [this.N], inputLen: 0, rowsIn: 0, rowsOut: 0, partialLen: this.N * this.N, out: G });
     this.rt.kernels.symmetrize_upper_f64(G.ptr, this.N);
   }
+
+  /** The dense-form buffers, and for precision 'mixed' the refinement state (X and r per trajectory). */
+  override workspaceBytes(spec: Omit<WorkspaceSpec, 'y'>): number { return super.workspaceBytes(spec) + DenseWorkspace.refineBytes(this, spec); }
 
   protected override _workspace(rt: Runtime, spec: WorkspaceSpec): PassWorkspace {
     if (rt !== this.rt) throw new ValidationError('a dense operator serves solvers of the runtime it was made in');
@@ -174,30 +177,100 @@ export class DenseOperator extends MeasurementOperator {
   get exitedWorkers(): number { return this.rows.exitedWorkers; }
 }
 
-/** The fused pass over the placement: one read of A for every trajectory of the pass. */
+/**
+ * Passes of the default precision between exact refreshes: a refined residual drifts from the exact one by the f32
+ * rounding of A·ΔX summed over these passes (see {@link DenseWorkspace}).
+ */
+export const REFRESH_EVERY = 32;
+
+/**
+ * The fused pass over the placement: one read of A for every trajectory of the pass.
+ *
+ * Precision 'mixed' (the default) refines the residual instead of recomputing it: for a trajectory whose previous
+ * pass left (X⁻, r⁻ = A(X⁻) − y), the pass computes r = r⁻ + A·(X − X⁻) and E = Aᵀr with the increment's products
+ * and E's sums in f32 (half the arithmetic of f64 products) and r in f64. The increment's rounding error is at most
+ * γ_N·‖A_i‖₂·‖X − X⁻‖_F per measurement (γ_N = N·2⁻²⁴; typically √N·2⁻²⁴), which vanishes as GD converges; every
+ * {@link REFRESH_EVERY} passes — and at a trajectory's first pass — the residual is recomputed exactly (f64
+ * products), so the drift is never carried further. The attainable accuracy is that of f64 (docs/performance.md).
+ */
 class DenseWorkspace extends DenseFormWorkspace {
   private readonly code: number;
+  /** Refinement state of precision 'mixed' (per slot): X and r of its last main pass; passes since an exact one. */
+  private readonly refine?: { X: F64Buf; R: F64Buf; dX: F64Buf; Rin: F64Buf; since: Int32Array };
 
   constructor(rt: Runtime, private readonly op: DenseOperator, spec: WorkspaceSpec) {
     super(rt, op, spec);
     this.code = PRECISION_CODE[spec.precision];
-  }
-
-  /** The fused pass (residuals and E), or residuals only (their squared norms land after the count·N entries of E). */
-  private makeJob(count: number, X: F64Buf, E: F64Buf, R: F64Buf, needE: boolean): Job {
-    const { N } = this.op, y = this.spec.y;
-    if (needE) {
-      return { program: 'dense.fused', params: [N, count, this.code], inputLen: count * N, rowsIn: true, rowsOut: count, partialLen: count * N + count, input: X, rowsInBuf: y, rowsOutBuf: R, out: E };
+    if (spec.precision === 'mixed') {
+      const B = spec.widths.length, { N, m } = op, bufs: F64Buf[] = [];
+      try {
+        for (const n of [B * N, B * m, B * N, B * m]) bufs.push(rt.f64(n));
+      } catch (e) {
+        for (const b of bufs) b.free();
+        super.dispose();
+        throw e;
+      }
+      const [X, R, dX, Rin] = bufs;
+      this.refine = { X, R, dX, Rin, since: new Int32Array(B).fill(-1) };
     }
-    return { program: 'dense.residual', params: [N, count], inputLen: count * N, rowsIn: true, rowsOut: count, partialLen: count, input: X, rowsInBuf: y, rowsOutBuf: R, out: new F64Buf(this.rt, E.ptr + count * N * 8, count) };
   }
 
-  protected residualAdjoint(count: number, X: F64Buf, E: F64Buf, R: F64Buf, _slots: readonly number[], needE: boolean): void {
-    this.op.rows.run(this.makeJob(count, X, E, R, needE));
+  /** Bytes of the refinement state (precision 'mixed'). */
+  static refineBytes(op: MeasurementOperator, spec: Omit<WorkspaceSpec, 'y'>): number {
+    if (spec.precision !== 'mixed') return 0;
+    const b = Runtime.blockBytes, B = spec.widths.length;
+    return 2 * b(B * op.N * 8) + 2 * b(B * op.m * 8);
   }
 
-  protected override residualAdjointAsync(count: number, X: F64Buf, E: F64Buf, R: F64Buf, _slots: readonly number[], needE: boolean): Promise<void> {
-    return this.op.rows.runAsync(this.makeJob(count, X, E, R, needE));
+  protected override disposeOwn(): void {
+    if (this.refine) for (const b of [this.refine.X, this.refine.R, this.refine.dX, this.refine.Rin]) b.free();
+  }
+
+  /** Whether every slot of this main pass can be refined (each has a previous pass, and no refresh is due). */
+  private canRefine(slots: readonly number[], needE: boolean, main: boolean): boolean {
+    if (!this.refine || !main || !needE) return false;
+    return slots.every((s) => this.refine!.since[s] >= 0 && this.refine!.since[s] < REFRESH_EVERY);
+  }
+
+  /** The job of a pass: refined, fused (residuals and E), or residuals only (their norms after the count·N entries of E). */
+  private makeJob(count: number, X: F64Buf, E: F64Buf, R: F64Buf, slots: readonly number[], needE: boolean, refine: boolean): Job {
+    const { N, m } = this.op, y = this.spec.y;
+    if (refine) {
+      const st = this.refine!, dX = st.dX.a, Xa = X.a, Xprev = st.X.a;
+      slots.forEach((s, p) => {
+        for (let j = 0; j < N; j++) dX[p * N + j] = Xa[p * N + j] - Xprev[s * N + j];
+        st.Rin.a.set(st.R.a.subarray(s * m, (s + 1) * m), p * m);
+      });
+      return { program: 'dense.refine', params: [N, count], inputLen: count * N, rowsIn: count, rowsOut: count, partialLen: count * N + count, input: st.dX, rowsInBuf: st.Rin, rowsOutBuf: R, out: E };
+    }
+    if (needE) {
+      return { program: 'dense.fused', params: [N, count, this.code], inputLen: count * N, rowsIn: 1, rowsOut: count, partialLen: count * N + count, input: X, rowsInBuf: y, rowsOutBuf: R, out: E };
+    }
+    return { program: 'dense.residual', params: [N, count], inputLen: count * N, rowsIn: 1, rowsOut: count, partialLen: count, input: X, rowsInBuf: y, rowsOutBuf: R, out: new F64Buf(this.rt, E.ptr + count * N * 8, count) };
+  }
+
+  /** After a main pass: each slot's X and r become the base of its next refinement. */
+  private keep(X: F64Buf, R: F64Buf, slots: readonly number[], refined: boolean): void {
+    const st = this.refine;
+    if (!st) return;
+    const { N, m } = this.op;
+    slots.forEach((s, p) => {
+      st.X.a.set(X.a.subarray(p * N, (p + 1) * N), s * N);
+      st.R.a.set(R.a.subarray(p * m, (p + 1) * m), s * m);
+      st.since[s] = refined ? st.since[s] + 1 : 0;
+    });
+  }
+
+  protected residualAdjoint(count: number, X: F64Buf, E: F64Buf, R: F64Buf, slots: readonly number[], needE: boolean, main: boolean): void {
+    const refine = this.canRefine(slots, needE, main);
+    this.op.rows.run(this.makeJob(count, X, E, R, slots, needE, refine));
+    if (main) this.keep(X, R, slots, refine);
+  }
+
+  protected override async residualAdjointAsync(count: number, X: F64Buf, E: F64Buf, R: F64Buf, slots: readonly number[], needE: boolean, main: boolean): Promise<void> {
+    const refine = this.canRefine(slots, needE, main);
+    await this.op.rows.runAsync(this.makeJob(count, X, E, R, slots, needE, refine));
+    if (main) this.keep(X, R, slots, refine);
   }
 }
 

@@ -15,8 +15,10 @@ import type { F64Buf } from '../runtime.js';
 /**
  * Arithmetic of an operator pass (the dense operator is stored in f32):
  * - 'f64': products and sums in f64 — GD is exact for the stored operator;
- * - 'mixed' (default): residuals exactly as 'f64'; the adjoint's 4-row partial sums in f32, accumulated in f64
- *   (a gradient error of ~1e-7 relative, which does not limit the attainable accuracy);
+ * - 'mixed' (default): exact residuals at f32 speed — the dense operator refines each trajectory's residual from its
+ *   previous pass (r = r⁻ + A·ΔX with the increment's products in f32, whose rounding vanishes as GD converges) and
+ *   recomputes it exactly every 32 passes; the adjoint's 4-row partial sums in f32, accumulated in f64 (a gradient
+ *   error of ~1e-7 relative, which does not limit the attainable accuracy: the floor is f64's);
  * - 'f32': everything in f32 (residuals floor at ~1e-7 relative).
  * Operators whose passes are exact in f64 anyway (identity, structured operators) treat all three alike.
  */

@@ -79,7 +79,7 @@ export abstract class PlacedOperator extends MeasurementOperator {
     const EGb = EG ? f64(n1 * k) : undefined, EtFb = EtF ? f64(n2 * k) : undefined;
     this.fillInput(Fb, Gb, k, o.symModel, input);
     return {
-      program: shape.program, params: shape.params, inputLen: shape.inputLen, rowsIn: true, rowsOut: o.given ? 0 : 1,
+      program: shape.program, params: shape.params, inputLen: shape.inputLen, rowsIn: 1, rowsOut: o.given ? 0 : 1,
       partialLen: shape.partialLen, input, rowsInBuf: yb, rowsOutBuf: o.given ? undefined : R, out: partial,
       finish: () => {
         const ss = this.readOutput(partial, k, EGb, EtFb);
@@ -142,7 +142,7 @@ export abstract class PlacedOperator extends MeasurementOperator {
       const shape = this.jobShape(o);
       this.fillInput(Fb, Gb, l, false, bufs.input);
       this.rows.run({
-        program: shape.program, params: shape.params, inputLen: shape.inputLen, rowsIn: true, rowsOut: 0, partialLen: shape.partialLen,
+        program: shape.program, params: shape.params, inputLen: shape.inputLen, rowsIn: 1, rowsOut: 0, partialLen: shape.partialLen,
         input: bufs.input, rowsInBuf: yb, out: bufs.partial,
       });
       const res = new F64Buf(rt, bufs.out.ptr, (transpose ? n2 : n1) * l);
@@ -292,7 +292,7 @@ class PlacedWorkspace implements PassWorkspace {
     const shape = this.op.jobShape({ k, symModel, precision: this.spec.precision, wantEG, wantEtF, given });
     this.op.fillInput(it.F, it.G, k, symModel, this.input);
     return {
-      program: shape.program, params: shape.params, inputLen: shape.inputLen, rowsIn: true, rowsOut: given ? 0 : 1,
+      program: shape.program, params: shape.params, inputLen: shape.inputLen, rowsIn: 1, rowsOut: given ? 0 : 1,
       partialLen: shape.partialLen, input: this.input, rowsInBuf: given ? R : this.spec.y, rowsOutBuf: given ? undefined : R, out: this.partial,
     };
   }

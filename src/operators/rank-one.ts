@@ -98,7 +98,7 @@ export class RankOneOperator extends PlacedOperator {
   private generateJobs(o: RankOneOptions): Job[] {
     const [hi, lo] = splitSeed(o.seed ?? 0), scale = Math.pow(this.m, -0.25);
     const job = (cols: number, stream: number, array: number): Job => ({
-      program: 'dense.generate', params: [cols, scale, hi, lo, stream, 0, array], inputLen: 0, rowsIn: false, rowsOut: 0, partialLen: 0,
+      program: 'dense.generate', params: [cols, scale, hi, lo, stream, 0, array], inputLen: 0, rowsIn: 0, rowsOut: 0, partialLen: 0,
     });
     const jobs = [job(this.n1, o.stream ?? STREAM.operator, 0)];
     if (!this.seesOnlySymmetric) jobs.push(job(this.n2, o.streamB ?? STREAM.operatorB, 1));

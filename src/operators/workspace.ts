@@ -55,22 +55,22 @@ export abstract class DenseFormWorkspace implements PassWorkspace {
    * r_p = A(X_p) − y and, when `needE`, E_p = A*(r_p) for p < count: X_p at p·N of X, E_p at p·N of E, ‖r_p‖² at
    * count·N + p of E, r_p at p·m of R. `slots[p]` is the trajectory of position p.
    */
-  protected abstract residualAdjoint(count: number, X: F64Buf, E: F64Buf, R: F64Buf, slots: readonly number[], needE: boolean): void;
+  protected abstract residualAdjoint(count: number, X: F64Buf, E: F64Buf, R: F64Buf, slots: readonly number[], needE: boolean, main: boolean): void;
 
-  /** {@link residualAdjoint}, awaitable; by default the synchronous one. */
-  protected residualAdjointAsync(count: number, X: F64Buf, E: F64Buf, R: F64Buf, slots: readonly number[], needE: boolean): Promise<void> | void {
-    this.residualAdjoint(count, X, E, R, slots, needE);
+  /** {@link residualAdjoint}, awaitable; by default the synchronous one. `main`: a main pass (not an extra one). */
+  protected residualAdjointAsync(count: number, X: F64Buf, E: F64Buf, R: F64Buf, slots: readonly number[], needE: boolean, main: boolean): Promise<void> | void {
+    this.residualAdjoint(count, X, E, R, slots, needE, main);
   }
 
   pass(items: readonly PassItem[], rr: Float64Array): void {
     const needE = this.begin(items);
-    this.residualAdjoint(items.length, this.main.X, this.main.E, this.main.R, this.slots, needE);
+    this.residualAdjoint(items.length, this.main.X, this.main.E, this.main.R, this.slots, needE, true);
     this.finish(items, rr, this.main);
   }
 
   async passAsync(items: readonly PassItem[], rr: Float64Array): Promise<void> {
     const needE = this.begin(items);
-    await this.residualAdjointAsync(items.length, this.main.X, this.main.E, this.main.R, this.slots, needE);
+    await this.residualAdjointAsync(items.length, this.main.X, this.main.E, this.main.R, this.slots, needE, true);
     if (this.disposed) throw new StateError('the workspace was disposed while its pass was running');
     this.operator.checkLive();
     this.finish(items, rr, this.main);
@@ -80,7 +80,7 @@ export abstract class DenseFormWorkspace implements PassWorkspace {
     this.live();
     this.checkItem(item);
     this.formX(this.spare.X, 0, item);
-    this.residualAdjoint(1, this.spare.X, this.spare.E, this.spare.R, [item.slot], item.EG !== undefined || item.EtF !== undefined);
+    this.residualAdjoint(1, this.spare.X, this.spare.E, this.spare.R, [item.slot], item.EG !== undefined || item.EtF !== undefined, false);
     this.operator.passCount++;
     const rr = new Float64Array(1);
     this.output(item, 0, 1, this.spare, rr, 0);
@@ -99,7 +99,11 @@ export abstract class DenseFormWorkspace implements PassWorkspace {
     if (this.disposed) return;
     this.disposed = true;
     for (const b of [this.main.X, this.main.E, this.main.R, this.spare.X, this.spare.E, this.spare.R, this.tmp]) b?.free();
+    this.disposeOwn();
   }
+
+  /** Free what a subclass allocated (called once, by {@link dispose}). */
+  protected disposeOwn(): void {}
 
   private live(): void {
     if (this.disposed) throw new StateError('this workspace has been disposed');

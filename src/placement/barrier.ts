@@ -179,11 +179,11 @@ export class PrivatePlacement extends Placement {
     }
     const x = this.xchg, m = this.m, a = this.pool.args;
     if (job.inputLen) x.set(job.input!.a.subarray(0, job.inputLen), L.input);
-    if (job.rowsIn) x.set(job.rowsInBuf!.a.subarray(0, m), L.rowsIn);
+    if (job.rowsIn) x.set(job.rowsInBuf!.a.subarray(0, job.rowsIn * m), L.rowsIn);
     this.blocks.forEach(([lo, hi], i) => {
       const b = this.pool.slot(i);
       writeCommon(a, b, job, lo, hi - lo);
-      a[b + SLOT.INPUT_LEN] = job.inputLen; a[b + SLOT.HAS_ROWS_IN] = job.rowsIn ? 1 : 0; a[b + SLOT.OUT_COUNT] = job.rowsOut;
+      a[b + SLOT.INPUT_LEN] = job.inputLen; a[b + SLOT.ROWS_IN_COUNT] = job.rowsIn; a[b + SLOT.OUT_COUNT] = job.rowsOut;
       a[b + SLOT.PARTIAL_LEN] = job.partialLen; a[b + SLOT.M] = m; a[b + SLOT.WORKERS] = this.threads;
     });
     this.pool.run(CMD.RUN);

@@ -40,11 +40,18 @@ export class MessagePlacement extends Placement {
   protected override async _runAsync(job: Job): Promise<void> {
     // copies: the inputs must not change while the workers run, and views of wasm memory may detach meanwhile
     const input = job.inputLen ? job.input!.a.slice(0, job.inputLen) : undefined;
-    const rowsIn = job.rowsIn ? job.rowsInBuf!.a.slice(0, this.m) : undefined;
-    const shape = { inputLen: job.inputLen, rowsIn: !!rowsIn, rowsOut: job.rowsOut, partialLen: job.partialLen };
+    const rowsIn = job.rowsIn ? job.rowsInBuf!.a.slice(0, job.rowsIn * this.m) : undefined;
+    const shape = { inputLen: job.inputLen, rowsIn: job.rowsIn, rowsOut: job.rowsOut, partialLen: job.partialLen };
+    // each block's per-row inputs, vector t at t·rows (a posted view would clone its whole buffer)
+    const blockRowsIn = (lo: number, hi: number) => {
+      if (!rowsIn) return undefined;
+      const v = new Float64Array(job.rowsIn * (hi - lo));
+      for (let t = 0; t < job.rowsIn; t++) v.set(rowsIn.subarray(t * this.m + lo, t * this.m + hi), t * (hi - lo));
+      return v;
+    };
     const program = programIndex(job.program);
     const res = await Promise.all(this.blocks.map(([lo, hi], i) => this.pool.request(i, {
-      program, params: [...job.params], row0: lo, shape, input, rowsIn: rowsIn?.slice(lo, hi), // slice: a posted view would clone its whole buffer
+      program, params: [...job.params], row0: lo, shape, input, rowsIn: blockRowsIn(lo, hi),
     })));
     if (this.isDisposed) throw new StateError('the operator was disposed while its pass was running');
     if (job.rowsOut) {

@@ -36,7 +36,7 @@ export interface Job extends JobShape {
   params: readonly number[];
   /** The broadcast input (inputLen entries). */
   input?: F64Buf;
-  /** The per-row input (m entries). */
+  /** The per-row inputs: vector t at t·m (rowsIn × m entries). Required when `rowsIn` > 0. */
   rowsInBuf?: F64Buf;
   /** Where the per-row outputs go: vector t at t·m (rowsOut × m entries). Required when `rowsOut` > 0. */
   rowsOutBuf?: F64Buf;
@@ -104,7 +104,7 @@ export abstract class Placement {
     if (job.rowsOut > 0 && (!job.rowsOutBuf || job.rowsOutBuf.length < job.rowsOut * this.m)) throw new ValidationError(`job ${job.program}: rowsOutBuf must hold ${job.rowsOut} × ${this.m} entries`);
     if (job.partialLen > 0 && (!job.out || job.out.length < job.partialLen)) throw new ValidationError(`job ${job.program}: out must hold ${job.partialLen} entries`);
     if (job.inputLen > 0 && (!job.input || job.input.length < job.inputLen)) throw new ValidationError(`job ${job.program}: input must hold ${job.inputLen} entries`);
-    if (job.rowsIn && (!job.rowsInBuf || job.rowsInBuf.length < this.m)) throw new ValidationError(`job ${job.program}: rowsIn must hold ${this.m} entries`);
+    if (job.rowsIn > 0 && (!job.rowsInBuf || job.rowsInBuf.length < job.rowsIn * this.m)) throw new ValidationError(`job ${job.program}: rowsInBuf must hold ${job.rowsIn} × ${this.m} entries`);
   }
 }
 

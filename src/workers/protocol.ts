@@ -54,7 +54,7 @@ export const SLOT = {
   ZIG: 9,
   /** Private memory: the job's sizes (the worker finds its buffers in the exchange array and its own memory). */
   INPUT_LEN: 10,
-  HAS_ROWS_IN: 11,
+  ROWS_IN_COUNT: 11,
   OUT_COUNT: 12,
   PARTIAL_LEN: 13,
   M: 14,
@@ -83,8 +83,8 @@ export function argsBytes(workers: number): number { return (COMMON_SLOTS + WORK
 export interface JobShape {
   /** f64 entries of the broadcast input. */
   inputLen: number;
-  /** Whether the job reads one f64 per row (e.g. the measurements). */
-  rowsIn: boolean;
+  /** Number of per-row input vectors (each m long; e.g. 1: the measurements). */
+  rowsIn: number;
   /** Number of per-row output vectors (each m long). */
   rowsOut: number;
   /** f64 entries of each participant's partial output. */
@@ -93,7 +93,7 @@ export interface JobShape {
 
 /**
  * The exchange array of a private placement (f64 entries over a plain SharedArrayBuffer): the input, the per-row
- * input (m), the per-row outputs (rowsOut × m, vector t at rowsOut + t·m), then each worker's partial output.
+ * inputs (rowsIn × m, vector t at rowsIn + t·m), the per-row outputs (rowsOut × m, vector t at rowsOut + t·m), then each worker's partial output.
  */
 export interface ExchangeLayout {
   input: number;
@@ -108,7 +108,7 @@ export interface ExchangeLayout {
 export function exchangeLayout(m: number, job: JobShape, workers: number): ExchangeLayout {
   const input = 0;
   const rowsIn = input + job.inputLen;
-  const rowsOut = rowsIn + (job.rowsIn ? m : 0);
+  const rowsOut = rowsIn + job.rowsIn * m;
   const partial = rowsOut + job.rowsOut * m;
   return { input, rowsIn, rowsOut, partial, length: partial + workers * job.partialLen };
 }
@@ -126,7 +126,7 @@ export function workAreaLayout(base: number, rows: number, job: JobShape, scratc
   const al = (b: number) => Math.ceil(b / 64) * 64;
   const input = base;
   const rowsIn = input + al(job.inputLen * 8);
-  const rowsOut = rowsIn + al(job.rowsIn ? rows * 8 : 0);
+  const rowsOut = rowsIn + al(job.rowsIn * rows * 8);
   const partial = rowsOut + al(job.rowsOut * rows * 8);
   const scratch = partial + al(job.partialLen * 8);
   return { input, rowsIn, rowsOut, partial, scratch, end: scratch + al(scratchBytes) };

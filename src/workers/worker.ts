@@ -162,18 +162,18 @@ function runBarrierJob(s: State, a: Float64Array, b: number): void {
     }, params);
     return;
   }
-  const shape: JobShape = { inputLen: a[b + SLOT.INPUT_LEN], rowsIn: a[b + SLOT.HAS_ROWS_IN] === 1, rowsOut: a[b + SLOT.OUT_COUNT], partialLen: a[b + SLOT.PARTIAL_LEN] };
+  const shape: JobShape = { inputLen: a[b + SLOT.INPUT_LEN], rowsIn: a[b + SLOT.ROWS_IN_COUNT], rowsOut: a[b + SLOT.OUT_COUNT], partialLen: a[b + SLOT.PARTIAL_LEN] };
   const m = a[b + SLOT.M], x = s.xchg!, L = exchangeLayout(m, shape, a[b + SLOT.WORKERS]);
   runOwnJob(s, PROGRAMS.indexOf(program), params, row0, rows, shape,
     (v) => v.set(x.subarray(L.input, L.input + shape.inputLen)),
-    (v) => v.set(x.subarray(L.rowsIn + row0, L.rowsIn + row0 + rows)),
+    (t, v) => v.set(x.subarray(L.rowsIn + t * m + row0, L.rowsIn + t * m + row0 + rows)),
     (t, v) => x.set(v, L.rowsOut + t * m + row0),
     (v) => x.set(v, L.partial + s.init.id * shape.partialLen));
 }
 
 /** Run a job on this worker's own rows: copy the inputs into its memory, run, hand the outputs back. */
 function runOwnJob(s: State, programIndex: number, params: ArrayLike<number>, row0: number, rows: number, shape: JobShape,
-  getInput: (v: Float64Array) => void, getRowsIn: (v: Float64Array) => void,
+  getInput: (v: Float64Array) => void, getRowsIn: (t: number, v: Float64Array) => void,
   putRowsOut: (t: number, v: Float64Array) => void, putPartial: (v: Float64Array) => void): void {
   const program = PROGRAMS[programIndex];
   if (!program) throw new Error(`unknown block program ${programIndex}`);
@@ -182,7 +182,7 @@ function runOwnJob(s: State, programIndex: number, params: ArrayLike<number>, ro
   if (w.end > have) s.memory.grow(Math.ceil((w.end - have) / 65536));
   const buf = s.memory.buffer;
   if (shape.inputLen) getInput(new Float64Array(buf, w.input, shape.inputLen));
-  if (shape.rowsIn) getRowsIn(new Float64Array(buf, w.rowsIn, rows));
+  for (let t = 0; t < shape.rowsIn; t++) getRowsIn(t, new Float64Array(buf, w.rowsIn + t * rows * 8, rows));
   const args: BlockArgs = {
     row0, rows, data: s.dataPtrs, input: w.input, rowsIn: w.rowsIn, rowsOut: w.rowsOut, ldOut: rows,
     partial: w.partial, scratch: w.scratch, zig: s.zig,
@@ -197,7 +197,7 @@ function serveMessage(q: MessageJob): void {
     const s = st!, rows = s.init.rows ?? 0, shape = q.shape;
     const out = new Float64Array(shape.rowsOut * rows + shape.partialLen);
     runOwnJob(s, q.program, q.params, q.row0, rows, shape,
-      (v) => v.set(q.input!), (v) => v.set(q.rowsIn!),
+      (v) => v.set(q.input!), (t, v) => v.set(q.rowsIn!.subarray(t * rows, (t + 1) * rows)),
       (t, v) => out.set(v, t * rows), (v) => out.set(v, shape.rowsOut * rows));
     port.post({ type: 'done', seq: q.seq, data: out }, [out.buffer]);
   } catch (e) {

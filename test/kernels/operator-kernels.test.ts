@@ -67,6 +67,29 @@ describe.each(Object.entries(OPERATOR_SHAPES))('operator kernels, shape %s', (_n
     [x32, b32, r32, S32, a].forEach((q) => q.free());
   });
 
+  it.each([[1, false], [3, false], [2, true]] as const)('residual_refine_f32, B = %i (in place: %s): r = r⁻ + A·dx to the f32 rounding of A·dx, S = Aᵀ r as the mixed adjoint', (B, inPlace) => {
+    const ld = m + 3, dxs = Array.from({ length: B }, (_, t) => randArray(N, 20 + t).map((q) => 1e-3 * q));
+    const rPrev = Array.from({ length: B }, (_, t) => randArray(m, 30 + t));
+    const a = rt.f32(m * N).set(A), dx = rt.f32(B * N), rIn = rt.f64(B * ld), rOut = inPlace ? rIn : rt.f64(B * ld);
+    const S = rt.f64(B * N), ss = rt.f64(B), tmp = rt.f64(4);
+    for (let t = 0; t < B; t++) { dx.a.set(dxs[t], t * N); rIn.a.set(rPrev[t], t * ld); }
+    rt.kernels.residual_refine_f32(S.ptr, rOut.ptr, rIn.ptr, a.ptr, dx.ptr, ss.ptr, m, N, B, ld, tmp.ptr);
+    for (let t = 0; t < B; t++) {
+      const dx64 = Float64Array.from(dxs[t], Math.fround);
+      const Adx = refGemv(A, dx64, m, N), absAdx = refGemv(A.map(Math.abs), dx64.map(Math.abs), m, N);
+      const rRefT = Adx.map((q, i) => q + rPrev[t][i]);
+      for (let i = 0; i < m; i++) {
+        // f32 products and sums of N terms: |error| ≤ (N + 4)·2⁻²⁴ Σ_j |A_ij dx_j| (plus f64 rounding of the sum)
+        expect(Math.abs(rOut.a[t * ld + i] - rRefT[i])).toBeLessThanOrEqual((N + 4) * 2 ** -24 * absAdx[i] + 1e-15 * Math.abs(rRefT[i]));
+      }
+      const rGot = rOut.a.slice(t * ld, t * ld + m);
+      expect(relMaxDiff(S.a.subarray(t * N, (t + 1) * N), refGemvT(A, rGot, m, N))).toBeLessThan(1e-6);
+      expect(Math.abs(ss.a[t] - rGot.reduce((q, v) => q + v * v, 0))).toBeLessThanOrEqual(1e-14 * ss.a[t]);
+    }
+    [a, dx, rIn, S, ss, tmp].forEach((q) => q.free());
+    if (!inPlace) rOut.free();
+  });
+
   it('gemv_f32 / gemvt_f32 agree with the f64 references to f32 rounding', () => {
     const x32 = rt.f32(N).set(x), v32 = rt.f32(m).set(v), o = rt.f32(m), S32 = rt.f32(N), a = rt.f32(m * N).set(A);
     rt.kernels.gemv_f32(o.ptr, a.ptr, x32.ptr, m, N);

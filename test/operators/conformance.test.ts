@@ -207,12 +207,14 @@ describe('operator base class', () => {
     const op = DenseOperator.gaussian(rt, { m: 12, n1: 3, n2: 3, seed: 2 });
     const y = buf(randArray(12, 1)), big = rt.f64(40);
     const F = new F64Buf(rt, big.ptr + 8 * 8, 6).set(randArray(6, 4)), G = buf(randArray(6, 5));
-    const ws = op.workspace(rt, { model: 'asymmetric', widths: [2], precision: 'mixed', y });
+    // two workspaces: a workspace of the default precision refines its second pass from its first
+    const spec = { model: 'asymmetric', widths: [2], precision: 'mixed', y } as const;
+    const ws1 = op.workspace(rt, spec), ws2 = op.workspace(rt, spec);
     const a = rt.f64(6), b = rt.f64(6), rr = new Float64Array(1);
-    ws.pass([{ slot: 0, F, G, EG: a }], rr);
-    ws.pass([{ slot: 0, F: buf(F.a), G, EG: b }], rr);
+    ws1.pass([{ slot: 0, F, G, EG: a }], rr);
+    ws2.pass([{ slot: 0, F: buf(F.a), G, EG: b }], rr);
     expect(Array.from(a.a)).toEqual(Array.from(b.a));
-    ws.dispose();
+    ws1.dispose(); ws2.dispose();
     op.dispose();
   });
 });
