@@ -13,14 +13,14 @@ describe("precision 'mixed': refined residuals", () => {
   it(`the first pass is exact; refined passes stay within γ_N Σ_s |A_i|·|ΔX_s| of the exact residual; an exact refresh every ${REFRESH_EVERY} passes`, () => {
     const m = 41, n1 = 5, n2 = 6, k = 2, N = n1 * n2;
     const op = DenseOperator.gaussian(rt, { m, n1, n2, seed: 7 });
-    const A = Float64Array.from(op.A.a), absA = A.map(Math.abs);
+    const A = Float64Array.from(op.A!.a), absA = A.map(Math.abs);
     const y = rt.f64(m).set(randArray(m, 3));
     const spec = (precision: 'mixed' | 'f64') => ({ model: 'asymmetric' as const, widths: [k], precision, y });
     const wsMixed = op.workspace(rt, spec('mixed')), wsExact = op.workspace(rt, spec('f64'));
     const F = rt.f64(n1 * k).set(randArray(n1 * k, 4)), G = rt.f64(n2 * k).set(randArray(n2 * k, 5));
     const EG = rt.f64(n1 * k), rMixed = rt.f64(m), rExact = rt.f64(m), rr = new Float64Array(1);
     const stepF = randArray(n1 * k, 6), stepG = randArray(n2 * k, 8);
-    let prevX = new Float64Array(N), bound = new Float64Array(m), refined = 0;
+    let prevX: Float64Array = new Float64Array(N), bound = new Float64Array(m), refined = 0;
     for (let t = 0; t < 2 * REFRESH_EVERY + 3; t++) {
       // a GD-like path: steps that shrink geometrically
       const h = 0.05 * 0.8 ** t;
