@@ -12,7 +12,7 @@
  */
 export { Runtime, createRuntime, F64Buf, F32Buf, WASM32_MAX_BYTES } from './runtime.js';
 export type { RuntimeOptions, RuntimeStats } from './runtime.js';
-export { compileKernels, instantiateKernels, kernelUrl, simdSupported, sharedMemorySupported } from './kernels/load.js';
+export { compileKernels, instantiateKernels, kernelUrl, relaxedSimdSupported, simdSupported, sharedMemorySupported } from './kernels/load.js';
 export type { KernelVariant } from './kernels/load.js';
 export type { Kernels } from './kernels/api.js';
 export * from './errors.js';

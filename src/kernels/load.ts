@@ -6,20 +6,43 @@
 import { KernelLoadError } from '../errors.js';
 import { KERNEL_NAMES, type Kernels } from './api.js';
 
-/** `simd`: non-shared memory. `threads`: SIMD + atomics over a shared memory (needs SharedArrayBuffer). */
-export type KernelVariant = 'simd' | 'threads';
+/**
+ * `simd`: non-shared memory. `threads`: SIMD + atomics over a shared memory (needs SharedArrayBuffer). `relaxed` and
+ * `relaxed-threads`: the same with relaxed SIMD's fused multiply–add (engines that validate it: Node ≥ 22, Chromium ≥ 114).
+ */
+export type KernelVariant = 'simd' | 'threads' | 'relaxed' | 'relaxed-threads';
 
-const FILES: Record<KernelVariant, string> = { simd: 'matsense.wasm', threads: 'matsense-threads.wasm' };
+const FILES: Record<KernelVariant, string> = {
+  simd: 'matsense.wasm', threads: 'matsense-threads.wasm', relaxed: 'matsense-relaxed.wasm', 'relaxed-threads': 'matsense-relaxed-threads.wasm',
+};
 const compiled = new Map<KernelVariant, Promise<WebAssembly.Module>>();
 
 /** URL of a variant's binary (src/kernels/ and dist/kernels/ both sit two levels below the package root). */
 export function kernelUrl(variant: KernelVariant = 'simd'): URL {
   // One literal `new URL('…', import.meta.url)` per file: bundlers (Vite, webpack 5, esbuild with a loader) then
-  // emit exactly these two binaries as assets (a template literal would make Vite glob the whole build/ folder).
+  // emit exactly these binaries as assets (a template literal would make Vite glob the whole build/ folder).
   if (!(variant in FILES)) throw new KernelLoadError(`unknown kernel variant ${String(variant)}`);
-  return variant === 'threads'
-    ? new URL('../../build/matsense-threads.wasm', import.meta.url)
-    : new URL('../../build/matsense.wasm', import.meta.url);
+  switch (variant) {
+    case 'threads': return new URL('../../build/matsense-threads.wasm', import.meta.url);
+    case 'relaxed': return new URL('../../build/matsense-relaxed.wasm', import.meta.url);
+    case 'relaxed-threads': return new URL('../../build/matsense-relaxed-threads.wasm', import.meta.url);
+    default: return new URL('../../build/matsense.wasm', import.meta.url);
+  }
+}
+
+/**
+ * Whether this engine validates relaxed SIMD (the relaxed kernels' fused multiply–add): a probe module
+ * (func (param v128 v128 v128) (result v128) local.get 0 local.get 1 local.get 2 f32x4.relaxed_madd).
+ */
+export function relaxedSimdSupported(): boolean {
+  if (typeof WebAssembly !== 'object') return false;
+  const probe = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 8, 1, 96, 3, 123, 123, 123, 1, 123, 3, 2, 1, 0,
+    10, 13, 1, 11, 0, 32, 0, 32, 1, 32, 2, 253, 133, 2, 11]);
+  try {
+    return WebAssembly.validate(probe);
+  } catch {
+    return false;
+  }
 }
 
 /** True when running under Node.js (as opposed to a browser or a web worker). */

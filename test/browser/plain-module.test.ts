@@ -13,16 +13,17 @@ import { REPO_ROOT, SKIP_BROWSER, launchChromium, serveStatic, type StaticServer
 
 /** The same script runs on the page and in the worker; it leaves its outcome in `result`. */
 const SOLVE = `
-  import { createRuntime, createProblem, solve, sharedMemorySupported, simdSupported } from '/dist/index.js';
-  export async function run() {
-    const rt = await createRuntime();
+  import { createRuntime, createProblem, solve, relaxedSimdSupported, sharedMemorySupported, simdSupported } from '/dist/index.js';
+  async function once(simd) {
+    const rt = await createRuntime({ simd });
     const problem = createProblem(rt, { n1: 20, n2: 20, r: 2, m: 300, kappa: 2, seed: 1 });
     const res = await solve(rt, problem, { k: 2, init: { alpha: 1e-3 }, maxIter: 3000, tol: 1e-7 });
     problem.dispose();
-    return {
-      stopReason: res.stopReason, iterations: res.iterations, relError: res.record.relError.at(-1),
-      simd: simdSupported(), sharedMemory: sharedMemorySupported(),
-    };
+    return { variant: rt.kernelVariant, stopReason: res.stopReason, iterations: res.iterations, relError: res.record.relError.at(-1) };
+  }
+  export async function run() {
+    const auto = await once('auto'), baseline = await once('baseline');
+    return { ...auto, baseline, relaxed: relaxedSimdSupported(), simd: simdSupported(), sharedMemory: sharedMemorySupported() };
   }
 `;
 
@@ -142,6 +143,12 @@ describe.skipIf(SKIP_BROWSER)('plain <script type="module"> page, no bundler', {
         expect(r.error).toBeUndefined();
         expect(r.stopReason).toBe('converged');
         expect(r.simd).toBe(true);
+        // Chromium ≥ 114 has relaxed SIMD: the default picks the relaxed build; the baseline build gives the same run
+        expect(r.relaxed).toBe(true);
+        expect(r.variant).toBe('relaxed');
+        expect(r.baseline.variant).toBe('simd');
+        expect(r.baseline.stopReason).toBe('converged');
+        expect(Math.abs(r.baseline.iterations - r.iterations)).toBeLessThanOrEqual(1);
         expect(r.sharedMemory).toBe(false); // this page is not cross-origin isolated
         expect(r.relError).toBeGreaterThan(0);
         expect(r.relError).toBeLessThan(1e-5);
