@@ -4,6 +4,7 @@ sparse products, the CSR structure built once and only its values updated each i
 with the median time and the process's peak resident memory."""
 import json, resource, sys, time
 import numpy as np
+from _blas import blas_info
 import scipy.sparse as sp
 
 def main():
@@ -30,7 +31,7 @@ def main():
     for _ in range(reps):
         t0 = time.perf_counter(); F, G = step(F, G); ts.append(time.perf_counter() - t0)
     ts.sort()
-    print(json.dumps({"numpy": np.__version__, "scipy": __import__("scipy").__version__, "m": m,
+    print(json.dumps({"numpy": np.__version__, "blas": blas_info(), "scipy": __import__("scipy").__version__, "m": m,
                       "median_ms": 1e3 * ts[len(ts) // 2], "min_ms": 1e3 * ts[0],
                       "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 

@@ -2,6 +2,7 @@
 E = reshape(Aᵀ r), F -= η E G, G -= η Eᵀ F), in float64 and float32. Prints one JSON line per dtype."""
 import json, sys, time
 import numpy as np
+from _blas import blas_info
 
 def main():
     n1, n2, r, k, m = (int(v) for v in sys.argv[1:6]) if len(sys.argv) > 5 else (100, 100, 5, 20, 5000)
@@ -30,7 +31,7 @@ def main():
     gen = []
     for _ in range(3):
         t0 = time.perf_counter(); rng.standard_normal((m, n1 * n2), dtype=np.float32); gen.append(time.perf_counter() - t0)
-    print(json.dumps({"numpy": np.__version__, "gd": out, "generate_f32_ms": 1e3 * min(gen)}))
+    print(json.dumps({"numpy": np.__version__, "blas": blas_info(), "gd": out, "generate_f32_ms": 1e3 * min(gen)}))
 
 if __name__ == "__main__":
     main()

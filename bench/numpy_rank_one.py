@@ -4,6 +4,7 @@ G -= η Bmatᵀ diag(r) P — in float32 and float64 (OpenBLAS, its default thre
 OPENBLAS_NUM_THREADS). Prints one JSON line."""
 import json, sys, time
 import numpy as np
+from _blas import blas_info
 
 def main():
     n1, n2, r, k, m = (int(v) for v in sys.argv[1:6])
@@ -30,7 +31,7 @@ def main():
         ts.sort()
         out.append({"dtype": np.dtype(dtype).name, "median_ms": 1e3 * ts[len(ts) // 2], "min_ms": 1e3 * ts[0]})
         del A, B
-    print(json.dumps({"numpy": np.__version__, "gd": out}))
+    print(json.dumps({"numpy": np.__version__, "blas": blas_info(), "gd": out}))
 
 if __name__ == "__main__":
     main()

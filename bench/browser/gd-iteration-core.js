@@ -83,11 +83,13 @@ export function checkAgainstTwin(createSolver, rt, p, S) {
 }
 
 /**
- * @param {{ matsense: typeof import('../../dist/index.js'), Bench: typeof import('tinybench').Bench, quick?: boolean }} deps
+ * @param {{ matsense: typeof import('../../dist/index.js'), Bench: typeof import('tinybench').Bench, quick?: boolean, simd?: 'baseline' | 'relaxed' }} deps
  * @returns {Promise<{ sizes: object, operatorBytes: number, generateMs: number, rows: { name: string, ms: number, gbs: number, vsStream: number, speedupVsJs: number }[] }>}
  */
-export async function runGdIteration({ matsense, Bench, quick = false }) {
-  const { createRuntime, createProblem, createSolver } = matsense;
+export async function runGdIteration({ matsense, Bench, quick = false, simd = 'baseline' }) {
+  const { createRuntime: create, createProblem, createSolver } = matsense;
+  // every runtime of this run on the same kernel build ('baseline' or 'relaxed')
+  const createRuntime = (o = {}) => create({ ...o, simd });
   const S = SIZES, { n1, n2, r, k, m } = S, N = n1 * n2;
   const opBytes = m * N * 4;
   const rt = await createRuntime();
@@ -137,5 +139,31 @@ export async function runGdIteration({ matsense, Bench, quick = false }) {
   }));
   threaded?.problem.dispose();
   p.dispose();
-  return { sizes: S, operatorBytes: opBytes, generateMs: genMs, threads: threaded?.threads ?? 1, rows };
+  return { sizes: S, operatorBytes: opBytes, generateMs: genMs, threads: threaded?.threads ?? 1, simd, rows };
+}
+
+/**
+ * The same GD iteration on TensorFlow.js (the JavaScript reference; its wasm backend uses XNNPACK, SIMD, and threads
+ * where the page is cross-origin isolated): A (m × N, f32), X = F Gᵀ, r = A vec(X) − y, E = Aᵀ r, then F, G updated.
+ * `tf` is the TensorFlow.js namespace with the backend already set; returns the median ms per iteration.
+ */
+export async function runTfjsIteration({ tf, Bench, quick = false }) {
+  const { n1, n2, k, m } = SIZES, N = n1 * n2;
+  const A = tf.randomNormal([m, N], 0, 1 / Math.sqrt(m), 'float32');
+  const y = tf.randomNormal([m, 1], 0, 1, 'float32');
+  let F = tf.randomNormal([n1, k], 0, 1e-3, 'float32'), G = tf.randomNormal([n2, k], 0, 1e-3, 'float32');
+  const step = () => {
+    const [F1, G1] = tf.tidy(() => {
+      const X = tf.reshape(tf.matMul(F, G, false, true), [N, 1]);
+      const r = tf.sub(tf.matMul(A, X), y);
+      const E = tf.reshape(tf.matMul(A, r, true, false), [n1, n2]);
+      return [tf.sub(F, tf.mul(1e-3, tf.matMul(E, G))), tf.sub(G, tf.mul(1e-3, tf.matMul(E, F, true, false)))];
+    });
+    F1.dataSync(); G1.dataSync();
+    F.dispose(); G.dispose(); F = F1; G = G1;
+  };
+  const t = await time(Bench, { tfjs: step }, { time: quick ? 400 : 1500, iterations: quick ? 3 : 10, warmupIterations: 2 });
+  for (const x of [A, y, F, G]) x.dispose();
+  return { medianMs: t.tfjs.medianMs, backend: tf.getBackend(), version: tf.version_core,
+    simd: tf.env().getBool('WASM_HAS_SIMD_SUPPORT'), threads: tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT') };
 }

@@ -6,7 +6,9 @@ import { runGdIteration } from './gd-iteration-core.js';
 
 self.onmessage = async (ev) => {
   try {
-    const res = await runGdIteration({ matsense, Bench, quick: ev.data?.quick === true });
+    const simd = ev.data?.simd ?? 'baseline';
+    if (simd === 'relaxed' && !matsense.relaxedSimdSupported()) { postMessage({ skipped: 'this engine has no relaxed SIMD' }); return; }
+    const res = await runGdIteration({ matsense, Bench, quick: ev.data?.quick === true, simd });
     res.crossOriginIsolated = self.crossOriginIsolated === true;
     postMessage(res);
   } catch (e) {
