@@ -7,6 +7,7 @@ import { KernelLoadError, OutOfMemoryError, StateError, ValidationError, formatB
 import type { Kernels } from './kernels/api.js';
 import { ZIG_TABLE_BYTES } from './kernels/api.js';
 import { compileKernels, instantiateKernels, relaxedSimdSupported, sharedMemorySupported, type KernelVariant } from './kernels/load.js';
+import { checkKeys } from './validate.js';
 import type { WorkerScript } from './workers/spawn.js';
 
 const PAGE = 65536;
@@ -129,6 +130,7 @@ export class Runtime {
 
   /** Compile (once per process) and instantiate the kernels over a new memory. */
   static async create(opts: RuntimeOptions = {}): Promise<Runtime> {
+    checkKeys('runtime options', opts, ['shared', 'maxBytes', 'module', 'threadsModule', 'workerScript', 'memory', 'simd']);
     const shared = opts.shared ?? false;
     if (shared && !sharedMemorySupported()) {
       throw new ValidationError('shared memory is not available here (no SharedArrayBuffer, or the page is not cross-origin isolated)');

@@ -56,3 +56,37 @@ function describe(a: unknown): string {
   if (typeof a === 'object') return (a as object).constructor?.name ?? 'object';
   return typeof a;
 }
+
+/**
+ * Reject keys of an options object that are not among `allowed` (a typo must not silently run the default):
+ * `ValidationError` naming the key, where it was found and the closest allowed key. `undefined` values count too.
+ */
+export function checkKeys(where: string, obj: unknown, allowed: readonly string[]): void {
+  if (obj === null || typeof obj !== 'object') throw new ValidationError(`${where} must be an object, got ${obj === null ? 'null' : typeof obj}`);
+  for (const key of Object.keys(obj)) {
+    if (allowed.includes(key)) continue;
+    const near = didYouMean(key, allowed);
+    throw new ValidationError(`${where}: unknown option '${key}'${near ? ` — did you mean '${near}'?` : ''} (known: ${allowed.join(', ')})`);
+  }
+}
+
+/** The allowed name closest to `key` (edit distance ≤ max(2, ⅓ of its length), case-insensitive), if any. */
+export function didYouMean(key: string, allowed: readonly string[]): string | undefined {
+  let best: string | undefined, bestD = Infinity;
+  for (const a of allowed) {
+    const d = editDistance(key.toLowerCase(), a.toLowerCase());
+    if (d < bestD) { bestD = d; best = a; }
+  }
+  return bestD <= Math.max(2, Math.floor(key.length / 3)) ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  if (a.length > 64 || b.length > 64) return Infinity;
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length]!;
+}

@@ -6,7 +6,7 @@ import { sortEntries } from '../operators/entries.js';
 import type { MeasurementOperator } from '../operators/operator.js';
 import type { PlacementOptions } from '../placement/placement.js';
 import { Runtime } from '../runtime.js';
-import { finiteArray, positiveInt } from '../validate.js';
+import { checkKeys, finiteArray, positiveInt } from '../validate.js';
 import { Problem, ownedResources } from './problem.js';
 
 /** Arrays of a problem you already have (e.g. from NumPy). Row i of `A` is vec(A_i), row-major. */
@@ -43,6 +43,7 @@ export function problemFromData(rt: Runtime, d: ProblemData): Problem {
  * `problem.dispose()` stops the workers.
  */
 export async function problemFromDataParallel(rt: Runtime, d: ProblemData, o: PlacementOptions = {}): Promise<Problem> {
+  checkKeys('placement options', o, ['threads', 'memory']);
   const dims = checkProblemData(d);
   const need = dataBytes(dims);
   if (need > rt.available()) throw new OutOfMemoryError(`the problem needs ${formatBytes(need)} of wasm memory, only ${formatBytes(rt.available())} is available`, need, rt.available());
@@ -59,6 +60,7 @@ interface DataDims { N: number; m: number; mTest: number }
 /** Validate sizes and finiteness of everything but the operator matrix's entries (its operator checks those). */
 function checkProblemData(d: ProblemData): DataDims {
   if (d === null || typeof d !== 'object') throw new ValidationError('problem data must be an object');
+  checkKeys('problem data', d, ['n1', 'n2', 'A', 'y', 'Mstar', 'r', 'Atest', 'ytest', 'symmetric']);
   const n1 = positiveInt('n1', d.n1), n2 = positiveInt('n2', d.n2);
   const N = n1 * n2;
   if (!(d.A instanceof Float32Array || d.A instanceof Float64Array)) throw new ValidationError('A must be a Float32Array or Float64Array');
@@ -135,6 +137,7 @@ export interface OperatorProblemData {
 /** Build a {@link Problem} around your own operator. Everything is validated before anything is allocated. */
 export function problemFromOperator(rt: Runtime, d: OperatorProblemData): Problem {
   if (d === null || typeof d !== 'object') throw new ValidationError('problem data must be an object');
+  checkKeys('problem data', d, ['op', 'y', 'r', 'Mstar', 'truth', 'test', 'symmetric']);
   const op = d.op;
   if (!op || typeof op.workspace !== 'function' || typeof op.checkLive !== 'function') throw new ValidationError('op must be a MeasurementOperator');
   op.checkLive();
@@ -206,6 +209,7 @@ export interface EntryData {
  * over √p; a symmetric off-diagonal pair counts both of its cells). On any placement (`threads`, `memory`).
  */
 export async function problemFromEntries(rt: Runtime, d: EntryData, o: PlacementOptions = {}): Promise<Problem> {
+  checkKeys('placement options', o, ['threads', 'memory']);
   const prep = prepareEntries(d);
   const { op, perm } = await CompletionOperator.fromEntries(rt, { n1: d.n1, n2: d.n2, rows: d.rows, cols: d.cols, symmetric: prep.symmetric, density: d.density, threads: o.threads, memory: o.memory });
   return finishEntries(rt, d, prep, op, perm, async (p) => { await p.backProjectionAsync(); });
@@ -220,6 +224,9 @@ export function problemFromEntriesLocal(rt: Runtime, d: EntryData): Problem {
 
 function prepareEntries(d: EntryData): { symmetric: boolean } {
   if (d === null || typeof d !== 'object') throw new ValidationError('entry data must be an object');
+  checkKeys('entry data', d, ['n1', 'n2', 'rows', 'cols', 'vals', 'symmetric', 'density', 'r', 'truth', 'test']);
+  if (d.test !== undefined) checkKeys('entry data: test', d.test, ['rows', 'cols', 'vals']);
+  if (d.truth !== undefined) checkKeys('entry data: truth', d.truth, ['U', 'sigma', 'V']);
   const symmetric = d.symmetric ?? false;
   if (typeof symmetric !== 'boolean') throw new ValidationError(`symmetric must be a boolean, got ${String(symmetric)}`);
   const check = (what: string, vals: ArrayLike<number>, rows: ArrayLike<number>) => {

@@ -10,7 +10,7 @@ import { RankOneOperator } from '../operators/rank-one.js';
 import type { PlacementOptions } from '../placement/placement.js';
 import { STREAM, gaussian, splitSeed } from '../random.js';
 import { Runtime, type F64Buf } from '../runtime.js';
-import { finiteNumber, nonNegativeInt, positiveInt } from '../validate.js';
+import { checkKeys, finiteNumber, nonNegativeInt, positiveInt } from '../validate.js';
 import { Problem, ownedResources } from './problem.js';
 
 /** Options of {@link createProblem}. */
@@ -58,8 +58,12 @@ const OPERATOR_NAMES: readonly ProblemOperator[] = ['gaussian', 'identity', 'com
 export type NormalizedProblemOptions = Required<ProblemOptions>;
 
 /** Validate generator options and fill defaults, without allocating anything. */
+/** Every key of {@link ProblemOptions}. */
+const PROBLEM_KEYS = ['n1', 'n2', 'r', 'm', 'density', 'kappa', 'spectrum', 'symmetric', 'noise', 'seed', 'mTest', 'operator'] as const;
+
 export function normalizeProblemOptions(o: ProblemOptions): NormalizedProblemOptions {
   if (o === null || typeof o !== 'object') throw new ValidationError('problem options must be an object');
+  checkKeys('problem options', o, PROBLEM_KEYS);
   const n1 = positiveInt('n1', o.n1);
   const n2 = positiveInt('n2', o.n2 ?? n1);
   const r = positiveInt('r', o.r);
@@ -155,6 +159,7 @@ export function createProblem(rt: Runtime, options: ProblemOptions): Problem {
  */
 export async function createProblemParallel(rt: Runtime, options: ProblemOptions & PlacementOptions): Promise<Problem> {
   if (options === null || typeof options !== 'object') throw new ValidationError('problem options must be an object');
+  checkKeys('problem options', options, [...PROBLEM_KEYS, 'threads', 'memory']);
   const { threads, memory, ...problemOptions } = options;
   const steps = buildProblem(rt, problemOptions, false);
   let s = steps.next();

@@ -8,7 +8,8 @@
 import { ValidationError } from '../errors.js';
 import type { Problem } from '../problems/problem.js';
 import type { Runtime } from '../runtime.js';
-import { SolverCore, type LoopOptions, type Progress, type RunResult, type TrajectoryOptions } from './solver.js';
+import { checkKeys } from '../validate.js';
+import { LOOP_KEYS, SolverCore, TRAJECTORY_KEYS, type LoopOptions, type Progress, type RunResult, type TrajectoryOptions } from './solver.js';
 
 /** One trajectory of a batch: everything not given is taken from the batch options. */
 export type TrajectorySpec = TrajectoryOptions;
@@ -22,18 +23,18 @@ export interface BatchOptions extends LoopOptions, Omit<TrajectoryOptions, 'call
 /** A batch result: one RunResult per trajectory, in the order given. */
 export type BatchResult = RunResult[];
 
-const LOOP_KEYS = ['model', 'maxIter', 'tol', 'errorTol', 'divergenceFactor', 'precision'] as const;
-
 /** The trajectories with the batch defaults filled in (params and init merged, the trajectory's own winning). */
 function trajectoriesOf(o: BatchOptions): TrajectoryOptions[] {
   if (o === null || typeof o !== 'object' || !Array.isArray(o.trajectories) || o.trajectories.length === 0) {
     throw new ValidationError('batch options need a non-empty trajectories array');
   }
   if ('callbacks' in o) throw new ValidationError('callbacks hold state: give them per trajectory (trajectories[i].callbacks)');
+  checkKeys('batch options', o, [...LOOP_KEYS, ...TRAJECTORY_KEYS.filter((k) => k !== 'callbacks' && k !== 'label'), 'trajectories']);
   const { trajectories, params, init, ...defaults } = o;
   for (const k of LOOP_KEYS) delete (defaults as Record<string, unknown>)[k];
   return trajectories.map((s, i) => {
     if (s === null || typeof s !== 'object') throw new ValidationError(`trajectories[${i}] must be an object`);
+    checkKeys(`trajectories[${i}]`, s, TRAJECTORY_KEYS);
     const eta = s.eta ?? o.eta;
     const merged: TrajectoryOptions = { ...defaults, ...s, params: { ...(params ?? {}), ...(s.params ?? {}) } };
     if (eta !== undefined) merged.eta = eta;

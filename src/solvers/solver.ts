@@ -18,7 +18,7 @@ import type { Problem } from '../problems/problem.js';
 import { getMethod, validateParams } from '../registry.js';
 import type { FactorModel, Gradient, StepContext, UpdateRule } from '../rules/types.js';
 import { Runtime, type F64Buf } from '../runtime.js';
-import { finiteNumber, nonNegativeInt, positiveInt } from '../validate.js';
+import { checkKeys, finiteNumber, nonNegativeInt, positiveInt } from '../validate.js';
 import { resolveInit, type InitOptions } from './init.js';
 
 /** Why a run ended. */
@@ -132,6 +132,10 @@ export interface Progress {
 
 const DEFAULTS = { maxIter: 1000, tol: 1e-10, errorTol: 0, divergenceFactor: 1e8 };
 const LOOP_KEYS = ['model', 'maxIter', 'tol', 'errorTol', 'divergenceFactor', 'precision'] as const;
+/** Every key of {@link TrajectoryOptions} and {@link InitOptions} (unknown keys are errors: a typo must not run the default). */
+export const TRAJECTORY_KEYS = ['k', 'method', 'params', 'eta', 'rule', 'init', 'callbacks', 'diagnosticsEvery', 'symmetrizeEstimate', 'label'] as const;
+export const INIT_KEYS = ['kind', 'spectralIters', 'spectralOversample', 'alpha', 'beta', 'normalizer', 'seed', 'F0', 'G0', 'X0'] as const;
+export { LOOP_KEYS };
 
 /**
  * The stopping rules, checked after the iterate's diagnostics are recorded: the residual tolerance, the error
@@ -254,6 +258,8 @@ export abstract class SolverCore {
           `use shared or private memory (a cross-origin-isolated page, in a Web Worker, in browsers)`);
       }
     }
+    if (o.init !== undefined) checkKeys('init', o.init, INIT_KEYS);
+    if (o.params !== undefined && (o.params === null || typeof o.params !== 'object')) throw new ValidationError(`params must be an object, got ${o.params === null ? 'null' : typeof o.params}`);
     const callbacks = o.callbacks ?? [];
     if (!Array.isArray(callbacks)) throw new ValidationError('callbacks must be an array');
     const every = nonNegativeInt('diagnosticsEvery', o.diagnosticsEvery ?? 0);
@@ -602,6 +608,7 @@ function isAbortSignal(s: unknown): s is AbortSignal {
 /** Split a single run's options into the loop's and the trajectory's. */
 function splitOptions(o: SolverOptions): { loop: LoopOptions; traj: TrajectoryOptions } {
   if (o === null || typeof o !== 'object') throw new ValidationError('solver options must be an object');
+  checkKeys('solver options', o, [...TRAJECTORY_KEYS, ...LOOP_KEYS]);
   const loop: Record<string, unknown> = {}, traj: Record<string, unknown> = { ...o };
   for (const k of LOOP_KEYS) { if (k in o) loop[k] = (o as unknown as Record<string, unknown>)[k]; delete traj[k]; }
   return { loop: loop as LoopOptions, traj: traj as TrajectoryOptions };
@@ -638,6 +645,8 @@ export class Solver extends SolverCore {
    * generator is the final result: `for await (const p of solver.iterate()) …; const res = solver.finalize();`.
    */
   async *iterate(o: { every?: number; signal?: AbortSignal } = {}): AsyncGenerator<Progress, RunResult, undefined> {
+    if (o === null || typeof o !== 'object') throw new ValidationError('iterate() options must be an object');
+    if (o.signal !== undefined && !isAbortSignal(o.signal)) throw new ValidationError('signal must be an AbortSignal');
     if (this.isNew) this.setup();
     const every = positiveInt('every', o.every ?? 10);
     let finishedNormally = false;
