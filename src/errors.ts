@@ -30,6 +30,16 @@ export class StateError extends MatsenseError {}
 /** A worker thread failed: its job threw, it could not start, or it exited while work was pending. */
 export class WorkerError extends MatsenseError {}
 
+/**
+ * A file could not be written (or an output path cannot be written to): `path` names it, `code` is the system's error
+ * code when there is one (ENOSPC, EACCES, EISDIR, ENOTDIR, …). A failed write leaves any previous file intact.
+ */
+export class OutputError extends MatsenseError {
+  constructor(message: string, readonly path: string, readonly code?: string) {
+    super(message);
+  }
+}
+
 /** A run was cancelled through its AbortSignal. */
 export class AbortError extends MatsenseError {}
 

@@ -39,3 +39,17 @@ export class StringStream implements CliStream {
 export function println(s: CliStream, line = ''): void {
   s.write(line + '\n');
 }
+
+/**
+ * The exit codes of every command (docs/cli.md, "Exit codes"): one rule — 2 when the command line is wrong, 1 when the
+ * data, the files or the run are; 130 after an interrupt (the run stopped cleanly and wrote what it had).
+ */
+export const EXIT = {
+  ok: 0,
+  /** The run diverged; a file could not be read, is malformed or holds invalid values; an output could not be written; a worker died; memory ran out. */
+  failure: 1,
+  /** The command line: an unknown command or option, a flag's bad value, an invalid combination. */
+  usage: 2,
+  /** Interrupted by SIGINT (Ctrl-C): the run ended with stop reason 'aborted' and its outputs were written. */
+  interrupted: 130,
+} as const;

@@ -2,10 +2,12 @@
  * The `matsense` command line. `main(argv, io)` is the whole program (tests call it in-process with captured
  * streams); `bin/matsense.js` calls it with `process.argv.slice(2)` and exits with its return value.
  *
- * Exit codes: 0 success; 1 failure (a run diverged, a file could not be read, a method is missing); 2 usage error
- * (unknown option, bad value, invalid combination). A user error is one line on stderr, never a stack trace.
+ * Exit codes ({@link EXIT}): 0 success; 1 failure (the data, the files or the run: a run diverged, a file could not be
+ * read or holds invalid values, an output could not be written, a method is missing); 2 usage error (the command
+ * line: unknown option, a flag's bad value, invalid combination); 130 interrupted. A user error is one line on stderr,
+ * never a stack trace.
  */
-import { MatsenseError, ValidationError } from '../errors.js';
+import { MatsenseError, OutputError, ValidationError } from '../errors.js';
 import { NpyFormatError } from '../io/npy.js';
 import { ZipFormatError } from '../io/zip.js';
 import { formatHelp, UsageError } from './args.js';
@@ -13,7 +15,8 @@ import { demoCommand, demoHelp } from './commands/demo.js';
 import { experimentCommand, experimentHelp } from './commands/experiment.js';
 import { methodsCommand, methodsHelp } from './commands/methods.js';
 import { solveCommand, solveHelp } from './commands/solve.js';
-import { processIO, println, type CliIO } from './io.js';
+import { EXIT, processIO, println, type CliIO } from './io.js';
+import { InputFileError } from './problem.js';
 import { MissingMethodError } from './methods.js';
 
 export type { CliIO, CliStream } from './io.js';
@@ -74,26 +77,31 @@ export function report(e: unknown, io: CliIO, cmd?: string): number {
   if (e instanceof UsageError) {
     println(io.stderr, `matsense: ${e.message}`);
     println(io.stderr, `Run 'matsense ${cmd ? `${cmd} ` : ''}--help' for usage.`);
-    return 2;
+    return EXIT.usage;
   }
   if (e instanceof ValidationError) {
+    // a flag's value that the library rejected (values read from a file arrive as InputFileError)
     println(io.stderr, `matsense: invalid input: ${e.message}`);
-    return 2;
+    return EXIT.usage;
   }
-  if (e instanceof NpyFormatError || e instanceof ZipFormatError) {
-    println(io.stderr, `matsense: cannot read file: ${e.message}`);
-    return 1;
+  if (e instanceof NpyFormatError || e instanceof ZipFormatError || e instanceof InputFileError) {
+    println(io.stderr, `matsense: cannot use the file: ${e.message}`);
+    return EXIT.failure;
+  }
+  if (e instanceof OutputError) {
+    println(io.stderr, `matsense: ${e.message}`);
+    return EXIT.failure;
   }
   if (e instanceof MissingMethodError || e instanceof MatsenseError) {
     println(io.stderr, `matsense: ${e.message}`);
-    return 1;
+    return EXIT.failure;
   }
   const err = e as NodeJS.ErrnoException;
   if (err && typeof err.code === 'string' && typeof err.syscall === 'string') {
     const what = err.code === 'ENOENT' ? 'no such file' : err.code === 'EACCES' ? 'permission denied' : err.code;
     println(io.stderr, `matsense: ${what}: ${err.path ?? ''} (${err.syscall})`);
-    return 1;
+    return EXIT.failure;
   }
   println(io.stderr, `matsense: internal error (please report it): ${err?.stack ?? String(e)}`);
-  return 1;
+  return EXIT.failure;
 }

@@ -2,10 +2,9 @@
  * Writers for a finished run: the record as JSON or CSV (`--out run.json|run.csv`) and the factors, estimate and
  * record as a NumPy archive (`--save run.npz`, readable with `np.load`).
  */
-import { writeFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import type { NpyArray } from '../io/npy.js';
-import { saveNpz } from '../io/node.js';
+import { saveNpz, writeFileAtomic } from '../io/node.js';
 import { toCsv } from '../plots/render.js';
 import type { RunRecord } from '../diagnostics/record.js';
 import type { RunResult } from '../solvers/solver.js';
@@ -60,10 +59,10 @@ function jsonSafe(v: unknown): unknown {
   return v;
 }
 
-/** Write `--out` (JSON or CSV by extension). */
+/** Write `--out` (JSON or CSV by extension), atomically: a failed write leaves any previous file as it was. */
 export async function writeRunRecord(path: string, res: RunResult, meta: Record<string, unknown>): Promise<void> {
-  if (checkOutPath(path) === 'json') await writeFile(path, JSON.stringify(runToJson(res, meta), null, 1) + '\n', 'utf8');
-  else await writeFile(path, toCsv(recordColumns(res.record)), 'utf8');
+  if (checkOutPath(path) === 'json') await writeFileAtomic(path, JSON.stringify(runToJson(res, meta), null, 1) + '\n');
+  else await writeFileAtomic(path, toCsv(recordColumns(res.record)));
 }
 
 const f64 = (shape: number[], data: ArrayLike<number>): NpyArray => ({ dtype: 'float64', shape, data: Float64Array.from(data) });

@@ -12,6 +12,7 @@
 import { readFile } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { loadNpz } from '../io/node.js';
+import type { NpzMemberInfo } from '../io/npz.js';
 import type { NpyArray } from '../io/npy.js';
 import { NpyFormatError } from '../io/npy.js';
 import { createProblem, createProblemParallel, type ProblemOptions } from '../problems/generate.js';
@@ -20,6 +21,7 @@ import { parseCsvTriplets, parseMatrixMarket, type Triplets } from '../io/triple
 import type { Problem } from '../problems/problem.js';
 import type { Runtime } from '../runtime.js';
 import type { PlacementOptions } from '../placement/placement.js';
+import { MatsenseError, ValidationError, formatBytes } from '../errors.js';
 import { UsageError, type OptSpec, type OptValue } from './args.js';
 
 /** Options that describe a generated problem (and the shape hints of a loaded one). */
@@ -135,11 +137,49 @@ export function inferShape(arrays: Record<string, NpyArray>, N: number, hint: { 
 }
 
 /** Load a problem file (see the module doc for the arrays and the shape rule). */
+/** A file's contents are invalid for a problem (its values or shapes): exit code 1, like a malformed file. */
+export class InputFileError extends MatsenseError {}
+
+/** Run `f` on values read from `path`: the library's ValidationError becomes an InputFileError naming the file. */
+async function fromFile<T>(path: string, f: () => T | Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (e) {
+    if (e instanceof ValidationError) throw new InputFileError(`${path}: ${e.message}`);
+    throw e;
+  }
+}
+
+/**
+ * What an .npz must hold, checked from its members' headers before anything is inflated: a dense problem's A (m rows)
+ * and y (m entries) — within the memory they will need — or completion data's rows, cols, vals of one length.
+ */
+function checkNpzMembers(members: NpzMemberInfo[], path: string, rt: Runtime, threads: number): void {
+  const get = (k: string) => members.find((m) => m.key === k);
+  const count = (m: NpzMemberInfo) => m.shape.reduce((a, b) => a * b, 1);
+  const rows = get('rows'), cols = get('cols'), vals = get('vals');
+  if (rows || cols || vals) {
+    if (!rows || !cols || !vals) throw new NpyFormatError(`${path}: completion data needs the arrays rows, cols and vals together`);
+    if (count(rows) !== count(vals) || count(cols) !== count(vals)) throw new NpyFormatError(`${path}: rows, cols and vals have ${count(rows)}, ${count(cols)} and ${count(vals)} entries: they must be equal`);
+    return;
+  }
+  const A = get('A'), y = get('y');
+  if (!A) throw new NpyFormatError(`${path} has no array 'A' (the m × n1·n2 operator); it holds: ${members.map((m) => m.key).join(', ') || 'nothing'}`);
+  if (!y) throw new NpyFormatError(`${path} has no array 'y' (the m measurements)`);
+  if (A.shape.length !== 2 && A.shape.length !== 3) throw new NpyFormatError(`${path}: A must be m × n1·n2 (or m × n1 × n2), got shape (${A.shape.join(', ')})`);
+  if (count(y) !== A.shape[0]) throw new NpyFormatError(`${path}: y has ${count(y)} entries but A has ${A.shape[0]} rows`);
+  const opBytes = count(A) * 4; // stored as float32
+  if (threads <= 1 && opBytes >= rt.available()) {
+    throw new InputFileError(`${path}: A (${A.shape.join(' × ')}) needs ${formatBytes(opBytes)} as float32, more than the ${formatBytes(rt.available())} of wasm memory one runtime can hold; ` +
+      'use --threads N: workers with their own memories can hold it together');
+  }
+}
+
 export async function loadProblemFile(rt: Runtime, path: string, v: V, cwd: string, threads = 1, memory?: PlacementOptions['memory']): Promise<BuiltProblem> {
   const file = resolve(cwd, path);
   const ext = extname(path).toLowerCase();
   if (ext === '.mtx' || ext === '.csv') return loadEntries(rt, path, file, ext, v, threads, memory);
-  const arrays = await loadNpz(file);
+  const arrays = await loadNpz(file, { check: (members) => checkNpzMembers(members, path, rt, threads) });
   if (arrays.rows || arrays.cols || arrays.vals) return loadEntries(rt, path, file, ext, v, threads, memory, arrays);
   const given = GENERATE_ONLY.filter((n) => v[n] !== undefined);
   if (given.length) throw new UsageError(`--${given[0]} describes a generated problem and cannot be combined with --load`);
@@ -179,7 +219,7 @@ export async function loadProblemFile(rt: Runtime, path: string, v: V, cwd: stri
     Atest: Atest?.data, ytest: ytest ? vector(ytest, 'y_test', path) : undefined,
   };
   // with --threads, the file's operator rows are split over workers as a generated operator's would be
-  const problem = threads > 1 ? await problemFromDataParallel(rt, data, { threads, memory }) : problemFromData(rt, data);
+  const problem = await fromFile(path, () => (threads > 1 ? problemFromDataParallel(rt, data, { threads, memory }) : problemFromData(rt, data)));
   if (A.dtype === 'float64') notes.push('A is float64 in the file and is stored as float32 (pass float32 A, or expect ~1e-7 relative differences from a float64 reference)');
   const parts = [`loaded ${path}: ${n1}×${n2} (from ${from}), m = ${m}`];
   if (Mstar) parts.push('with M*');
@@ -225,8 +265,8 @@ async function loadEntries(rt: Runtime, path: string, file: string, ext: string,
   const n1 = (v.n1 as number | undefined) ?? t.n1 ?? maxOf(t.rows), n2 = (v.n2 as number | undefined) ?? t.n2 ?? maxOf(t.cols);
   if (t.n1 !== undefined && (t.n1 !== n1 || t.n2 !== n2)) throw new UsageError(`--n1/--n2 say ${n1} × ${n2} but ${path} says ${t.n1} × ${t.n2}`);
   const symmetric = (v.symmetric as boolean | undefined) ?? t.symmetric ?? false;
-  const problem = await problemFromEntries(rt, { n1, n2, rows: t.rows, cols: t.cols, vals: t.vals, symmetric, r: v.r as number | undefined, test },
-    threads > 1 ? { threads, memory } : {});
+  const problem = await fromFile(path, () => problemFromEntries(rt, { n1, n2, rows: t.rows, cols: t.cols, vals: t.vals, symmetric, r: v.r as number | undefined, test },
+    threads > 1 ? { threads, memory } : {}));
   const parts = [`loaded ${path}: ${n1}×${n2}${symmetric ? ' symmetric' : ''}, ${problem.m} observed entries (${(100 * problem.m / (symmetric ? n1 * (n1 + 1) / 2 : n1 * n2)).toPrecision(3)} %)`];
   if (test) parts.push(`${test.rows.length} held-out entries`);
   return { problem, description: parts.join(', '), meta: { problem: { file: path, kind: 'completion', n1, n2, m: problem.m, symmetric } }, notes };

@@ -25,4 +25,4 @@ export {
   type ZipEntry,
   type ZipEntryInfo,
 } from './zip.js';
-export { loadNpy, loadNpz, saveNpy, saveNpz, type PathLike } from './node.js';
+export { checkOutputDirectory, checkOutputFile, loadNpy, loadNpz, saveNpy, saveNpz, writeFileAtomic, type PathLike } from './node.js';

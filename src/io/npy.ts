@@ -296,29 +296,22 @@ function decodeHeader(bytes: Uint8Array, utf8: boolean, name: string | undefined
   return s;
 }
 
+/** What a `.npy` header says: the dtype, the shape, where the data starts and how many bytes it takes. */
+export interface NpyHeader {
+  dtype: NpyDtype;
+  shape: number[];
+  /** Offset of the data section from the start of the file. */
+  dataOffset: number;
+  /** Bytes of data the shape and dtype need. */
+  nbytes: number;
+}
+
 /**
- * Parses a NumPy `.npy` file.
- *
- * Accepts header format versions 1.0, 2.0 and 3.0 and C-order arrays of dtype
- * `'<f4'` or `'<f8'` (the byte-order-free `'|f4'`/`'|f8'` spellings are also
- * accepted). The element data is copied into a freshly allocated, properly
- * aligned typed array, so the result never aliases `bytes`. Bytes after the
- * data section are ignored, as NumPy does.
- *
- * @param bytes - The complete contents of the `.npy` file.
- * @param name - Optional file or member name, used only in error messages.
- * @returns The array's dtype, shape and row-major data.
- * @throws {@link NpyFormatError} on a bad magic string, an unsupported format
- *   version, a truncated header or data section, a malformed header dict, an
- *   unsupported dtype (big-endian, integer, complex, object, structured, ...)
- *   or a Fortran-order array.
- *
- * @example
- * ```ts
- * const { shape, data } = parseNpy(await fs.readFile('x.npy'));
- * ```
+ * Parse the header of a `.npy` file from its first bytes (the data need not be there): enough to check a member's
+ * shape and size before inflating or reading it.
+ * @throws {@link NpyFormatError} on a bad magic string, version or header (truncation of the data is not checked).
  */
-export function parseNpy(bytes: Uint8Array, name?: string): NpyArray {
+export function parseNpyHeader(bytes: Uint8Array, name?: string): NpyHeader {
   const w = where(name);
   const prefixLen = Math.min(bytes.length, NPY_MAGIC.length);
   for (let i = 0; i < prefixLen; i++) {
@@ -400,15 +393,45 @@ export function parseNpy(bytes: Uint8Array, name?: string): NpyArray {
   }
   let count = 1;
   for (const d of shape) count *= d;
-  const itemsize = ITEMSIZE[dtype];
-  const nbytes = count * itemsize;
+  const nbytes = count * ITEMSIZE[dtype];
   if (!Number.isSafeInteger(nbytes)) {
     throw new NpyFormatError(`Malformed .npy header${w}: shape ${pyRepr(shapeVal)} is too large`);
   }
+  return { dtype, shape: [...shape], dataOffset, nbytes };
+}
+
+/**
+ * Parses a NumPy `.npy` file.
+ *
+ * Accepts header format versions 1.0, 2.0 and 3.0 and C-order arrays of dtype
+ * `'<f4'` or `'<f8'` (the byte-order-free `'|f4'`/`'|f8'` spellings are also
+ * accepted). The element data is copied into a freshly allocated, properly
+ * aligned typed array, so the result never aliases `bytes`. Bytes after the
+ * data section are ignored, as NumPy does.
+ *
+ * @param bytes - The complete contents of the `.npy` file.
+ * @param name - Optional file or member name, used only in error messages.
+ * @returns The array's dtype, shape and row-major data.
+ * @throws {@link NpyFormatError} on a bad magic string, an unsupported format
+ *   version, a truncated header or data section, a malformed header dict, an
+ *   unsupported dtype (big-endian, integer, complex, object, structured, ...)
+ *   or a Fortran-order array.
+ *
+ * @example
+ * ```ts
+ * const { shape, data } = parseNpy(await fs.readFile('x.npy'));
+ * ```
+ */
+export function parseNpy(bytes: Uint8Array, name?: string): NpyArray {
+  const w = where(name);
+  const { dtype, shape, dataOffset, nbytes } = parseNpyHeader(bytes, name);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const count = nbytes / ITEMSIZE[dtype];
+  const shapeText = `(${shape.join(', ')}${shape.length === 1 ? ',' : ''})`;
   const available = bytes.length - dataOffset;
   if (available < nbytes) {
     throw new NpyFormatError(
-      `Truncated .npy data${w}: shape ${pyRepr(shapeVal)} of ${dtype} needs ${nbytes} bytes of data ` +
+      `Truncated .npy data${w}: shape ${shapeText} of ${dtype} needs ${nbytes} bytes of data ` +
         `(expected ${nbytes} bytes, found ${available})`,
     );
   }

@@ -14,6 +14,13 @@
  * Not supported: encryption, multi-disk archives, and compression methods
  * other than stored/deflate.
  *
+ * Why not fflate: it reads and writes no ZIP64 (its issue #230, still open in
+ * 2026), and `np.savez` writes ZIP64 for any member over 4 GiB — an operator
+ * of m × n1·n2 float32 entries reaches that at m·N = 2³⁰. Owning the reader
+ * also lets it refuse a decompression bomb from the central directory and the
+ * members' `.npy` headers before inflating anything ({@link checkDeclaredSizes},
+ * {@link peekZipEntry}).
+ *
  * @packageDocumentation
  */
 
@@ -78,6 +85,72 @@ export interface ReadZipOptions {
    * {@link defaultInflateRaw}.
    */
   inflate?: InflateRaw;
+  /**
+   * Most bytes the archive's entries may declare in all (their uncompressed sizes), checked before anything is
+   * inflated: a decompression bomb is refused in milliseconds. Default 2³² (4 GiB).
+   */
+  maxTotalBytes?: number;
+}
+
+/** DEFLATE cannot expand data by more than 1032:1 (258-byte matches from 2-bit codes); a larger claim is corrupt. */
+export const MAX_DEFLATE_RATIO = 1032;
+
+/**
+ * Check the declared sizes of the entries before extracting any: each entry's against what its compressed size can
+ * hold, and their total against `maxTotalBytes`. @throws {@link ZipFormatError}.
+ */
+export function checkDeclaredSizes(entries: readonly ZipEntryInfo[], maxTotalBytes = 2 ** 32): void {
+  let total = 0;
+  for (const e of entries) {
+    if (e.method === 0 && e.uncompressedSize !== e.compressedSize) {
+      throw new ZipFormatError(`Corrupt ZIP: stored entry '${e.name}' declares ${e.uncompressedSize} bytes but holds ${e.compressedSize}`);
+    }
+    if (e.method === 8 && e.uncompressedSize > e.compressedSize * MAX_DEFLATE_RATIO + 1024) {
+      throw new ZipFormatError(`Corrupt ZIP: entry '${e.name}' declares ${e.uncompressedSize} bytes from ${e.compressedSize} compressed, beyond DEFLATE's maximum ratio (${MAX_DEFLATE_RATIO}:1)`);
+    }
+    total += e.uncompressedSize;
+  }
+  if (total > maxTotalBytes) {
+    throw new ZipFormatError(`ZIP archive too large: its entries declare ${total} bytes uncompressed, more than the ${maxTotalBytes} allowed (refused before inflating anything)`);
+  }
+}
+
+/**
+ * The first `n` uncompressed bytes of an entry (fewer if it is shorter), inflating only a prefix of its compressed
+ * data: enough to read a member's header before deciding to extract it. Deflated entries need Node's zlib; elsewhere
+ * this returns undefined.
+ */
+export async function peekZipEntry(bytes: Uint8Array, entry: ZipEntryInfo, n: number): Promise<Uint8Array | undefined> {
+  const raw = entryData(bytes, entry);
+  if (entry.method === 0) return raw.subarray(0, n);
+  if (entry.method !== 8 || !isNode()) return undefined;
+  const zlib = await loadZlib();
+  // a prefix of at most n bytes of compressed data holds at least the first n/1032 output bytes; flush what it gives
+  const prefix = raw.subarray(0, Math.min(raw.length, n + 64));
+  try {
+    const out = zlib.inflateRawSync(prefix, { finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength: Math.max(1, n * MAX_DEFLATE_RATIO) });
+    return new Uint8Array(out.buffer, out.byteOffset, Math.min(n, out.byteLength));
+  } catch (cause) {
+    throw new ZipFormatError(`Corrupt ZIP: could not inflate the start of entry '${entry.name}': ${(cause as Error).message}`, { cause });
+  }
+}
+
+/** The compressed data of an entry (a view into `bytes`), after checking its local header. */
+function entryData(bytes: Uint8Array, entry: ZipEntryInfo): Uint8Array {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const p = entry.localHeaderOffset;
+  if (p + LOCAL_SIZE > bytes.length || view.getUint32(p, true) !== SIG_LOCAL) {
+    throw new ZipFormatError(`Malformed ZIP: local header of '${entry.name}' not found at offset ${p}`);
+  }
+  const start = p + LOCAL_SIZE + view.getUint16(p + 26, true) + view.getUint16(p + 28, true);
+  const end = start + entry.compressedSize;
+  if (end > bytes.length) {
+    throw new ZipFormatError(
+      `Truncated ZIP: entry '${entry.name}' needs ${entry.compressedSize} bytes at offset ${start} ` +
+        `(expected ${entry.compressedSize} bytes, found ${Math.max(0, bytes.length - start)})`,
+    );
+  }
+  return bytes.subarray(start, end);
 }
 
 /** Options for {@link writeZip}. */
@@ -334,20 +407,8 @@ export function listZipEntries(bytes: Uint8Array): ZipEntryInfo[] {
  *   method, decompression failure, size mismatch or CRC-32 mismatch.
  */
 export async function extractZipEntry(bytes: Uint8Array, entry: ZipEntryInfo, options: ReadZipOptions = {}): Promise<Uint8Array> {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const p = entry.localHeaderOffset;
-  if (p + LOCAL_SIZE > bytes.length || view.getUint32(p, true) !== SIG_LOCAL) {
-    throw new ZipFormatError(`Malformed ZIP: local header of '${entry.name}' not found at offset ${p}`);
-  }
-  const start = p + LOCAL_SIZE + view.getUint16(p + 26, true) + view.getUint16(p + 28, true);
-  const end = start + entry.compressedSize;
-  if (end > bytes.length) {
-    throw new ZipFormatError(
-      `Truncated ZIP: entry '${entry.name}' needs ${entry.compressedSize} bytes at offset ${start} ` +
-        `(expected ${entry.compressedSize} bytes, found ${Math.max(0, bytes.length - start)})`,
-    );
-  }
-  const raw = bytes.subarray(start, end);
+  checkDeclaredSizes([entry], options.maxTotalBytes);
+  const raw = entryData(bytes, entry);
   let data: Uint8Array;
   if (entry.method === 0) {
     data = raw;
@@ -390,7 +451,9 @@ export async function extractZipEntry(bytes: Uint8Array, entry: ZipEntryInfo, op
  */
 export async function readZip(bytes: Uint8Array, options: ReadZipOptions = {}): Promise<ZipEntry[]> {
   const out: ZipEntry[] = [];
-  for (const info of listZipEntries(bytes)) {
+  const entries = listZipEntries(bytes);
+  checkDeclaredSizes(entries, options.maxTotalBytes);
+  for (const info of entries) {
     if (info.name.endsWith('/')) continue;
     out.push({ name: info.name, data: await extractZipEntry(bytes, info, options) });
   }

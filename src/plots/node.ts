@@ -4,8 +4,9 @@
  *
  * @module
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../io/node.js';
 import type { TopLevelSpec } from 'vega-lite';
 import { renderSvg, toCsv } from './render.js';
 import type { RenderOptions } from './render.js';
@@ -27,7 +28,7 @@ export interface WrittenPlot {
 /**
  * Render `spec` and write `<dir>/<name>.svg` and `<dir>/<name>.vl.json` (the self-contained Vega-Lite
  * spec, openable in the Vega editor or embeddable in a page), plus `<name>.csv` when `opts.csv` is given.
- * Creates `dir` if needed.
+ * Creates `dir` if needed. Each file is written atomically (a temporary file, flushed and renamed).
  *
  * @throws Error if `name` is not a plain file name (letters, digits, `.`, `_`, `-`).
  */
@@ -45,11 +46,12 @@ export async function writePlot(
   const renderMs = performance.now() - t0;
   await mkdir(dir, { recursive: true });
   const out: WrittenPlot = { svg: join(dir, `${name}.svg`), spec: join(dir, `${name}.vl.json`), renderMs };
-  await writeFile(out.svg, svg, 'utf8');
-  await writeFile(out.spec, JSON.stringify(spec, null, 2) + '\n', 'utf8');
+  // each file atomically: a failure leaves no partial file and any previous one intact
+  await writeFileAtomic(out.svg, svg);
+  await writeFileAtomic(out.spec, JSON.stringify(spec, null, 2) + '\n');
   if (opts.csv) {
     out.csv = join(dir, `${name}.csv`);
-    await writeFile(out.csv, toCsv(opts.csv), 'utf8');
+    await writeFileAtomic(out.csv, toCsv(opts.csv));
   }
   return out;
 }

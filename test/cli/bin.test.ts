@@ -1,6 +1,7 @@
 // One smoke test of the real binary: `node bin/matsense.js demo` (builds dist/ first when it is missing or stale).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 
@@ -35,12 +36,14 @@ describe('bin/matsense.js', () => {
 
   // Ctrl-C must stop a threaded run: the coordinator's waits on its workers are timed, so the signal gets through
   // (the old barrier waited forever once a worker was gone, and a long run ignored Ctrl-C until it ended)
-  it.each(['shared', 'private'])('SIGINT stops a threaded run (%s memory) within seconds and it reports what it has', async (memory) => {
+  it.each(['shared', 'private'])('SIGINT stops a threaded run (%s memory) within seconds, writes what it has, marked aborted, and exits 130', async (memory) => {
+    const dir = mkdtempSync(join(tmpdir(), 'matsense-sigint-'));
     const args = [join(ROOT, 'bin', 'matsense.js'), 'solve', '--n1', '40', '--r', '2', '--m', '4000', '--k', '4', '--iters', '100000000', '--tol', '0',
-      '--threads', '2', '--memory', memory, '--progress', 'lines'];
+      '--threads', '2', '--memory', memory, '--progress', 'lines', '--out', join(dir, 'run.json'), '--save', join(dir, 'run.npz')];
     const child = spawn(process.execPath, args);
-    let out = '';
+    let out = '', err = '';
     child.stdout.setEncoding('utf8');
+    child.stderr.setEncoding('utf8').on('data', (d: string) => { err += d; });
     const sent = new Promise<number>((res) => child.stdout.on('data', (d: string) => {
       out += d;
       if (/iter/.test(out) && !child.killed) { child.kill('SIGINT'); res(performance.now()); }
@@ -49,8 +52,79 @@ describe('bin/matsense.js', () => {
     const t0 = await sent;
     const code = await exited;
     expect(performance.now() - t0).toBeLessThan(5000);
-    expect(code).not.toBeNull();
+    expect(code).toBe(130);
     expect(out).toMatch(/aborted/);
+    expect(err).toMatch(/interrupted/);
+    const rec = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8'));
+    expect(rec.stopReason).toBe('aborted');
+    expect(rec.iterations).toBeGreaterThan(0);
+    expect(statSync(join(dir, 'run.npz')).size).toBeGreaterThan(1000);
   });
 });
 
+
+describe('outputs are never lost or corrupted, and the exit codes follow one rule', () => {
+  const bin = join(ROOT, 'bin', 'matsense.js');
+  const small = ['solve', '--n1', '12', '--r', '1', '--m', '150', '--k', '1', '--progress', 'off'];
+
+  it('a write that fails (file-size limit: EFBIG, as a full disk gives ENOSPC) leaves the previous file intact and no temporary file, and names the path', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'matsense-atomic-'));
+    // a good previous run, small
+    const first = spawnSync(process.execPath, [bin, ...small, '--out', join(dir, 'run.json'), '--save', join(dir, 'run.npz')], { encoding: 'utf8' });
+    expect(first.status).toBe(0);
+    const goodJson = readFileSync(join(dir, 'run.json')), goodNpz = readFileSync(join(dir, 'run.npz'));
+    // a larger run under a 64 KiB file-size limit: both writes fail
+    for (const flag of ['--out', '--save']) {
+      const target = join(dir, flag === '--out' ? 'run.json' : 'run.npz');
+      const big = spawnSync('bash', ['-c', `ulimit -f 64; exec "${process.execPath}" "${bin}" solve --n1 30 --r 2 --m 400 --k 4 --iters 2000 --tol 0 --progress off ${flag} "${target}"`], { encoding: 'utf8' });
+      expect(big.status).toBe(1);
+      expect(big.stderr).toContain(`cannot write ${target}`);
+      expect(big.stderr).toMatch(/EFBIG/);
+      expect(big.stderr).toMatch(/previous file there is unchanged/);
+      expect(big.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    }
+    expect(readFileSync(join(dir, 'run.json')).equals(goodJson)).toBe(true);
+    expect(readFileSync(join(dir, 'run.npz')).equals(goodNpz)).toBe(true);
+    expect(readdirSync(dir).sort()).toEqual(['run.json', 'run.npz']);
+  });
+
+  it('output paths are checked before the run: a directory, a path through a file, a missing directory; experiment --out a file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'matsense-paths-'));
+    writeFileSync(join(dir, 'afile'), 'x');
+    const cases: [string[], RegExp][] = [
+      [['--out', dir + '/sub.json', '--save', join(dir, 'afile', 'x.npz')], /a component of the path is not a directory \(a path through a file\)/],
+      [['--out', join(dir, 'missing', 'x.json')], /the directory .*missing does not exist/],
+    ];
+    for (const [extra, msg] of cases) {
+      const t0 = performance.now();
+      const r = spawnSync(process.execPath, [bin, 'solve', '--n1', '12', '--r', '1', '--m', '150', '--k', '1', '--iters', '100000000', '--tol', '0', '--progress', 'off', ...extra], { encoding: 'utf8' });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(msg);
+      expect(performance.now() - t0).toBeLessThan(10_000); // before the (endless) run
+    }
+    const e = spawnSync(process.execPath, [bin, 'experiment', 'sym-vs-asym', '--out', join(dir, 'afile')], { encoding: 'utf8' });
+    expect(e.status).toBe(1);
+    expect(e.stderr).toMatch(/is a file, not a directory/);
+    expect(e.stdout).not.toMatch(/iterations/); // nothing ran
+  });
+
+  it('EPIPE (matsense solve … | head) ends quietly', () => {
+    const r = spawnSync('bash', ['-c', `"${process.execPath}" "${bin}" solve --n1 30 --r 2 --m 500 --k 2 --progress lines | head -1`], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe('');
+  });
+
+  it('a file with bad values and a file with bad shapes exit alike (1); a bad flag value exits 2', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'matsense-codes-'));
+    // CSV triplets: one with a NaN value, one with a negative index
+    writeFileSync(join(dir, 'nan.csv'), '0,0,1\n1,1,NaN\n');
+    writeFileSync(join(dir, 'neg.csv'), '0,0,1\n-1,1,2\n');
+    for (const f of ['nan.csv', 'neg.csv']) {
+      const r = spawnSync(process.execPath, [bin, 'solve', '--load', join(dir, f), '--k', '1', '--progress', 'off'], { encoding: 'utf8' });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(new RegExp(f.replace('.', '\\.')));
+    }
+    const u = spawnSync(process.execPath, [bin, 'solve', '--k', '0', '--n1', '5', '--r', '1'], { encoding: 'utf8' });
+    expect(u.status).toBe(2);
+  });
+});

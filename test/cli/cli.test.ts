@@ -130,10 +130,13 @@ describe('matsense solve', () => {
 
   it('runs every registered method on its default settings', async () => {
     for (const m of Object.values(METHODS)) {
-      const r = await cli(['solve', '--n1', '10', '--r', '2', '--m', '200', '--k', '3', '--iters', '30', '--method', m.name, '--quiet']);
+      const r = await cli(['solve', '--n1', '10', '--r', '2', '--m', '200', '--k', '3', '--iters', '150', '--method', m.name, '--quiet']);
       expect(r.err.replace(/^note:.*\n/gm, '')).toBe('');
-      expect([0, 1]).toContain(r.code);
+      expect(r.code, `${m.name}: ${r.out}`).toBe(0);
       expect(r.out).toMatch(new RegExp(`method\\s+${m.name} \\(`));
+      // and it made progress: 150 iterations take the relative error well below its start (1; PrecGD's escape is the slowest)
+      const err = Number(/final relative error\s+(\S+)/.exec(r.out)![1]);
+      expect(err, `${m.name}: ${r.out}`).toBeLessThan(0.5);
     }
   });
 
@@ -146,7 +149,8 @@ describe('matsense solve', () => {
     const a = JSON.parse(readFileSync(join(dir, 'one.json'), 'utf8')).record.relError as number[];
     const b = JSON.parse(readFileSync(join(dir, 'two.json'), 'utf8')).record.relError as number[];
     expect(b).toHaveLength(a.length);
-    for (let t = 0; t < a.length; t++) expect(Math.abs(a[t]! - b[t]!)).toBeLessThanOrEqual(1e-6 * a[t]!);
+    // the same run up to the order of the row sums (README: ~1e-9; measured ≤ 2e-9 relative while the error falls)
+    for (let t = 0; t < a.length; t++) expect(Math.abs(a[t]! - b[t]!)).toBeLessThanOrEqual(1e-8 * a[t]!);
     expect(one.out).not.toMatch(/threads/);
   });
 
@@ -162,7 +166,7 @@ describe('matsense solve', () => {
     const a = JSON.parse(readFileSync(join(dir, 'one.json'), 'utf8')).record.loss as number[];
     const b = JSON.parse(readFileSync(join(dir, 'two.json'), 'utf8')).record.loss as number[];
     expect(b).toHaveLength(61);
-    for (let t = 0; t < a.length; t++) expect(Math.abs(a[t]! - b[t]!)).toBeLessThanOrEqual(1e-9 * a[t]!);
+    for (let t = 0; t < a.length; t++) expect(Math.abs(a[t]! - b[t]!)).toBeLessThanOrEqual(1e-8 * a[t]!);
   });
 
   it('says when --threads cannot apply', async () => {
@@ -183,9 +187,9 @@ describe('matsense solve', () => {
     [['--model', 'symmetric'], 2, /symmetric model X Xᵀ needs a square problem|symmetric/],
     [['--load', 'nope.npz'], 1, /no such file: .*nope\.npz/],
     [['extra'], 2, /unexpected argument 'extra'/],
-    [['--out', 'no/such/dir/run.json'], 2, /--out no\/such\/dir\/run.json: the directory .* does not exist/],
+    [['--out', 'no/such/dir/run.json'], 1, /cannot write .*no\/such\/dir\/run.json: the directory .* does not exist/],
     [['--eta', '50', '--iters', '100'], 1, /^matsense: the run diverged: the loss grew to/],
-  ])('usage error %j → exit %i', async (extra, code, msg) => {
+  ])('error %j → exit %i', async (extra, code, msg) => {
     const r = await cli(['solve', ...(extra[0] === '--n1' || extra[0] === '--load' ? extra : ['--n1', '8', '--n2', '6', '--r', '2', '--m', '100', '--iters', '5', ...extra]), '--quiet']);
     expect(r.code).toBe(code);
     expectCleanError(r.err, msg);
@@ -219,7 +223,7 @@ describe('matsense solve --load', () => {
     writeFileSync(join(dir, 'trunc.npz'), bytes.subarray(0, bytes.length >> 1));
     const d = await cli(['solve', '--load', 'trunc.npz'], { cwd: dir });
     expect(d.code).toBe(1);
-    expectCleanError(d.err, /^matsense: cannot read file: /);
+    expectCleanError(d.err, /^matsense: cannot use the file: /);
     const e = await cli(['solve', '--load', join(__dirname, '..', 'fixtures', 'problem.npz'), '--n1', '3', '--k', '2', '--quiet']);
     expect(e.code).toBe(0); // A 6×12 float32, n1 = 3 → n2 = 4
     expect(e.out).toMatch(/3×4 \(from --n1\/--n2\)/);

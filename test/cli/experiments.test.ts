@@ -46,6 +46,41 @@ describe('experiment findings (quick) show the facts of math.md §9', () => {
   });
 });
 
+describe('experiment findings (quick): the other four experiments', () => {
+  it('implicit-reg: the test error falls as α falls (by > 100× over α = 0.1 … 1e-5)', async () => {
+    const r = await cli(['experiment', 'implicit-reg', '--quick', '--out', tempDir()]);
+    const m = /test error falls from ([\d.e+-]+) at α = [\d.e+-]+ to ([\d.e+-]+) at α/.exec(r.out)!;
+    expect(parseFloat(m[1]!) / parseFloat(m[2]!)).toBeGreaterThan(100);
+  });
+
+  it('incremental: singular values learned largest first; the extra ones stay at the init scale', async () => {
+    const r = await cli(['experiment', 'incremental', '--quick', '--out', tempDir()]);
+    const learned = [...r.out.matchAll(/^\s+σ(\d)\s+[\d.e+-]+\s+(\d+)$/gm)].map((x) => Number(x[2]));
+    expect(learned.length).toBeGreaterThanOrEqual(3);
+    for (let i = 1; i < learned.length; i++) expect(learned[i]).toBeGreaterThan(learned[i - 1]!);
+    const extra = Number(/extra ones never exceed ([\d.e+-]+) at α = 0\.000001/.exec(r.out)![1]);
+    expect(extra).toBeLessThan(1e-5); // α = 1e-6: the low-rank bias keeps σ_{r+1} at the init scale, far below σ_r
+  });
+
+  it('methods-kappa: GD slows > 10× from κ = 1 to 100 while PrecGD changes < 3× and AGN < 4×', async () => {
+    const r = await cli(['experiment', 'methods-kappa', '--quick', '--out', tempDir()]);
+    const line = /iterations until σ_r is learned: (.*?);\s*to 1e-6/.exec(r.out)![1]!;
+    const ratio = (name: string) => { const m = new RegExp(`${name} (\\d+) → (\\d+)`).exec(line)!; return Number(m[2]) / Number(m[1]); };
+    expect(ratio('gd')).toBeGreaterThan(10);
+    expect(ratio('precgd')).toBeLessThan(3);
+    expect(ratio('agn')).toBeLessThan(4);
+  });
+
+  it('phase-transition: recovery needs more measurements for larger r, between 1× and 2.5× the degrees of freedom', async () => {
+    const r = await cli(['experiment', 'phase-transition', '--quick', '--out', tempDir()]);
+    const rows = [...r.out.matchAll(/r = (\d): m ≥ (\d+) \(= ([\d.]+) × dof (\d+)\)/g)];
+    expect(rows.length).toBe(4);
+    for (let i = 1; i < rows.length; i++) expect(Number(rows[i]![2])).toBeGreaterThanOrEqual(Number(rows[i - 1]![2]));
+    for (const x of rows) { expect(Number(x[3])).toBeGreaterThanOrEqual(1); expect(Number(x[3])).toBeLessThan(2.5); }
+    expect(r.out).toMatch(/\d+ of \d+ runs fitted the measurements .* without recovering M\*/);
+  });
+});
+
 describe('experiment completion: the facts on structured operators', () => {
   it('states a verdict for each fact and operator; on rank-one measurements the Gaussian facts hold (quick sizes)', async () => {
     const r = await cli(['experiment', 'completion', '--quick', '--out', tempDir()]);

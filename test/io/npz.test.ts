@@ -201,7 +201,7 @@ describe('readNpz: malformed archives', () => {
     const view = new DataView(bytes.buffer);
     const start = entry.localHeaderOffset + 30 + view.getUint16(entry.localHeaderOffset + 26, true) + view.getUint16(entry.localHeaderOffset + 28, true);
     bytes.fill(0xff, start, start + 8);
-    await expectRejects(readNpz(bytes), ZipFormatError, /(could not inflate entry 'A\.npy'|CRC-32 mismatch|has \d+ bytes after extraction)/);
+    await expectRejects(readNpz(bytes), ZipFormatError, /(could not inflate (the start of )?entry 'A\.npy'|CRC-32 mismatch|has \d+ bytes after extraction|header)/);
     await expectRejects(
       readNpz(fixture('problem_compressed.npz'), {
         inflate: () => {

@@ -121,6 +121,10 @@ describe('precision is per solver, never state of the shared operator', () => {
     const alone = [solveSync(rt, p, { ...o, precision: 'f64' }), solveSync(rt, p, { ...o, precision: 'f32' })];
     const both = await Promise.all([solve(rt, p, { ...o, precision: 'f64' }), solve(rt, p, { ...o, precision: 'f32' })]);
     both.forEach((r, i) => expect(Array.from(r.record.loss)).toEqual(Array.from(alone[i].record.loss)));
+    // the default precision keeps a refinement state per workspace: two concurrent default solves do not share it
+    const seeds = [3, 4], mixedAlone = seeds.map((seed) => solveSync(rt, p, { ...o, init: { alpha: 1e-2, seed } }));
+    const mixedBoth = await Promise.all(seeds.map((seed) => solve(rt, p, { ...o, init: { alpha: 1e-2, seed } })));
+    mixedBoth.forEach((r, i) => expect(Array.from(r.record.loss)).toEqual(Array.from(mixedAlone[i].record.loss)));
     p.dispose();
   });
 });

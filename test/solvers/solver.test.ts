@@ -73,6 +73,22 @@ describe('results and stopping rules', () => {
     expect(res.record.loss.every(Number.isFinite)).toBe(true);
     expect(res.iterations).toBe(res.record.iter.length - 1);
     expect(res.iterations).toBeLessThan(500);
+    // the returned factors are the last recorded iterate: their loss is the record's last loss
+    const Ax = new Float64Array(p.m);
+    p.op.apply(res.estimate, Ax);
+    const y = p.y.a;
+    let loss = 0;
+    for (let i = 0; i < p.m; i++) loss += 0.5 * (Ax[i] - y[i]) ** 2;
+    expect(Math.abs(loss - res.record.loss.at(-1)!)).toBeLessThanOrEqual(1e-9 * loss);
+  });
+
+  it('a diverging asymmetric run on an operator that sees only symmetric matrices returns a symmetrised estimate', () => {
+    const ps = createProblem(rt, { n1: 8, r: 2, m: 100, symmetric: true, seed: 4 });
+    const res = solveSync(rt, ps, { k: 3, model: 'asymmetric', eta: 50, init: { alpha: 0.5 }, maxIter: 500, tol: 0 });
+    expect(res.stopReason).toBe('diverged');
+    const e = res.estimate;
+    for (let i = 0; i < 8; i++) for (let j = 0; j < 8; j++) expect(e[i * 8 + j]).toBe(e[j * 8 + i]);
+    ps.dispose();
   });
 
   it('the symmetric model on a symmetric problem; the asymmetric model on it too', () => {

@@ -2,8 +2,8 @@
  * `matsense solve`: generate (or `--load`) a problem, run a registered method on it with a progress display,
  * print a summary table, and write the record (`--out`) and the factors (`--save`).
  */
-import { existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
+import { checkOutputFile } from '../../io/node.js';
 import { getMethod } from '../../registry.js';
 import { createRuntime, type Runtime } from '../../runtime.js';
 import { sharedMemorySupported } from '../../kernels/load.js';
@@ -15,7 +15,7 @@ import type { Problem } from '../../problems/problem.js';
 import { formatHelp, parseArgs, UsageError, type OptSpec, type OptValue } from '../args.js';
 import { FEATURES } from '../features.js';
 import { fmt, fmtMs, keyValueTable } from '../format.js';
-import { println, type CliIO } from '../io.js';
+import { EXIT, println, type CliIO } from '../io.js';
 import { methodList, methodParamSpecs, paramsFor } from '../methods.js';
 import { checkOutPath, checkSavePath, saveRunNpz, writeRunRecord } from '../output.js';
 import { generateFromFlags, loadProblemFile, PROBLEM_SPECS, type BuiltProblem } from '../problem.js';
@@ -180,11 +180,9 @@ export async function solveCommand(argv: string[], io: CliIO): Promise<number> {
   if (v.out !== undefined) checkOutPath(v.out as string);
   if (v.save !== undefined) checkSavePath(v.save as string);
   const cwd = io.cwd ?? process.cwd();
-  // Fail before a long run, not after it.
+  // Fail before a long run, not after it: the output paths must be writable files.
   for (const flag of ['out', 'save'] as const) {
-    if (v[flag] === undefined) continue;
-    const dir = dirname(resolve(cwd, v[flag] as string));
-    if (!existsSync(dir)) throw new UsageError(`--${flag} ${v[flag]}: the directory ${dir} does not exist`, 'solve');
+    if (v[flag] !== undefined) await checkOutputFile(resolve(cwd, v[flag] as string));
   }
   const threads = (v.threads as number | undefined) ?? 1;
   const memory = v.memory as 'auto' | 'shared' | 'private' | 'message' | undefined;
@@ -211,9 +209,14 @@ export async function solveCommand(argv: string[], io: CliIO): Promise<number> {
     }
     if (res.stopReason === 'diverged') {
       println(io.stderr, `matsense: the run diverged: ${res.message}`);
-      return 1;
+      return EXIT.failure;
     }
-    return 0;
+    if (res.stopReason === 'aborted') {
+      // interrupted (Ctrl-C): what the run had is written above, its stop reason 'aborted' in the record
+      println(io.stderr, 'matsense: interrupted; the run stopped early (stop reason: aborted)');
+      return EXIT.interrupted;
+    }
+    return EXIT.ok;
   } finally {
     built.problem.dispose();
   }
