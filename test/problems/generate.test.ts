@@ -98,6 +98,7 @@ describe('createProblem (math.md §2)', () => {
     const f = () => createProblem(rt, { n1: 1000, n2: 1000, r: 5, m: 2000, seed: 1 }); // 8 GB of f32
     expect(f).toThrow(OutOfMemoryError);
     expect(f).toThrow(/needs 7\.4\d GiB .*wasm32 limit 4 GiB/);
+    expect(f).toThrow(/--threads N --memory private/); // the way out is named
     expect(rt.stats().used).toBe(before.used);
     expect(rt.stats().memoryBytes).toBe(before.memoryBytes);
   });
@@ -116,6 +117,10 @@ describe('problemFromData', () => {
     const yNaN = Float64Array.from(y); yNaN[2] = Infinity;
     expect(() => problemFromData(rt, { n1: 3, n2: 4, A, y: yNaN })).toThrow(/y\[2\] is Infinity/);
     expect(() => problemFromData(rt, { n1: 3, n2: 4, A, y, Atest: randArray(24, 1) })).toThrow(/Atest and ytest must be given together/);
+    expect(() => problemFromData(rt, { n1: 3, n2: 4, A, y, r: 4 })).toThrow(/r = 4 exceeds min\(n1, n2\) = 3/);
+    expect(() => problemFromData(rt, { n1: 3, n2: 4, A, y, symmetric: 1 as never })).toThrow(/symmetric must be true, false or 'auto', got 1/);
+    const big = Float64Array.from(A); big[7] = 1e300;
+    expect(() => problemFromData(rt, { n1: 3, n2: 4, A: big, y })).toThrow(/operator entry 7 \(row 0\) is 1e\+300, beyond the float32 range/);
     expect(rt.stats().used).toBe(before);
   });
 });
