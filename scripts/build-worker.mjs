@@ -18,4 +18,4 @@ await build({
   legalComments: 'none',
   logLevel: 'warning',
 });
-console.log('worker built: build/matsense-worker.js');
+console.error('worker built: build/matsense-worker.js');

@@ -5,7 +5,7 @@
 import { extname } from 'node:path';
 import type { NpyArray } from '../io/npy.js';
 import { saveNpz, writeFileAtomic } from '../io/node.js';
-import { toCsv } from '../plots/render.js';
+import { toCsv } from '../plots/csv.js';
 import type { RunRecord } from '../diagnostics/record.js';
 import type { RunResult } from '../solvers/solver.js';
 import type { SpectralRecord } from '../diagnostics/spectral.js';

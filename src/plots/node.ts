@@ -6,9 +6,10 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { MatsenseError } from '../errors.js';
 import { writeFileAtomic } from '../io/node.js';
 import type { TopLevelSpec } from 'vega-lite';
-import { renderSvg, toCsv } from './render.js';
+import { toCsv } from './csv.js';
 import type { RenderOptions } from './render.js';
 
 /** Options of {@link writePlot}. */
@@ -23,6 +24,23 @@ export interface WrittenPlot {
   spec: string;
   csv?: string;
   renderMs: number;
+}
+
+/**
+ * The plot renderer, loaded on first use: vega and vega-lite are optional peer dependencies (about 27 MB that only
+ * drawing needs), so the library and `matsense solve` never load them. @throws MatsenseError saying how to install
+ * them when they are missing.
+ */
+export async function loadRenderer(): Promise<typeof import('./render.js')> {
+  try {
+    return await import('./render.js');
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err?.code === 'ERR_MODULE_NOT_FOUND' && /vega/.test(err.message)) {
+      throw new MatsenseError('drawing plots needs the optional packages vega and vega-lite: `npm install vega vega-lite` (the library and `matsense solve` do not)');
+    }
+    throw e;
+  }
 }
 
 /**
@@ -42,6 +60,7 @@ export async function writePlot(
     throw new Error(`writePlot: ${JSON.stringify(name)} is not a plain file name`);
   }
   const t0 = performance.now();
+  const { renderSvg } = await loadRenderer();
   const svg = await renderSvg(spec, opts);
   const renderMs = performance.now() - t0;
   await mkdir(dir, { recursive: true });

@@ -128,3 +128,20 @@ describe('outputs are never lost or corrupted, and the exit codes follow one rul
     expect(u.status).toBe(2);
   });
 });
+
+describe('the plotting stack (vega, vega-lite) is optional', () => {
+  const bin = join(ROOT, 'bin', 'matsense.js'), noVega = ['--import', join(ROOT, 'test', 'fixtures', 'no-vega.mjs')];
+  it('the library, solve and demo run without it; experiment says how to install it, before running', () => {
+    const lib = spawnSync(process.execPath, [...noVega, '-e', `import(${JSON.stringify(join(ROOT, 'dist', 'index.js'))}).then(async (m) => { const rt = await m.createRuntime(); const p = m.createProblem(rt, { n1: 8, r: 1, m: 60 }); console.log(m.solveSync(rt, p, { k: 1, maxIter: 5 }).iterations); })`], { encoding: 'utf8' });
+    expect(lib.stderr).toBe('');
+    expect(lib.stdout.trim()).toBe('5');
+    const solve = spawnSync(process.execPath, [...noVega, bin, 'solve', '--n1', '12', '--r', '1', '--m', '150', '--k', '1', '--progress', 'off', '--out', join(mkdtempSync(join(tmpdir(), 'matsense-nv-')), 'r.csv')], { encoding: 'utf8' });
+    expect(solve.status).toBe(0);
+    const demo = spawnSync(process.execPath, [...noVega, bin, 'demo', '--progress', 'off'], { encoding: 'utf8' });
+    expect(demo.status).toBe(0);
+    const exp = spawnSync(process.execPath, [...noVega, bin, 'experiment', 'sym-vs-asym', '--quick', '--out', mkdtempSync(join(tmpdir(), 'matsense-nv-'))], { encoding: 'utf8' });
+    expect(exp.status).toBe(1);
+    expect(exp.stderr).toBe('matsense: drawing plots needs the optional packages vega and vega-lite: `npm install vega vega-lite` (the library and `matsense solve` do not)\n');
+    expect(exp.stdout).not.toMatch(/iterations/);
+  });
+});

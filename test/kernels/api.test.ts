@@ -22,10 +22,11 @@ describe.each(['simd', 'threads'] as const)('wasm binary %s', (variant) => {
   });
 });
 
-it('build/manifest.json stamps each binary with its content hash', async () => {
+it('build/manifest.json stamps each binary with its content hash, and the hash of its sources', async () => {
   const { createHash } = await import('node:crypto');
   const manifest = JSON.parse(readFileSync(new URL('../../build/manifest.json', import.meta.url), 'utf8'));
-  for (const variant of ['simd', 'threads'] as const) {
+  expect(manifest.sources).toMatch(/^[0-9a-f]{16}$/);
+  for (const variant of ['simd', 'threads', 'relaxed', 'relaxed-threads'] as const) {
     const bytes = readFileSync(kernelUrl(variant));
     expect(manifest[variant].sha256).toBe(createHash('sha256').update(bytes).digest('hex').slice(0, 16));
   }

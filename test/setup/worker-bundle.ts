@@ -1,9 +1,16 @@
-// The worker program runs from its bundle (build/matsense-worker.js), not from src/: rebuild it before the tests so
-// that they always run the worker code of this checkout (esbuild takes a few tens of milliseconds).
+// Global set-up of the test run. The worker program runs from its bundle (build/matsense-worker.js), not from src/:
+// rebuild it before the tests so that they always run the worker code of this checkout (esbuild takes a few tens of
+// milliseconds). And say, in one line, when the browser suites will be skipped and how to run them.
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export default function setup(): void {
   const root = fileURLToPath(new URL('../..', import.meta.url));
   execFileSync(process.execPath, ['scripts/build-worker.mjs'], { cwd: root, stdio: 'inherit' });
+  const chromium = process.env.MATSENSE_CHROMIUM ?? '/usr/bin/chromium';
+  if (!existsSync(chromium) && process.env.MATSENSE_REQUIRE_BROWSER !== '1' && process.env.MATSENSE_SKIP_BROWSER !== '1') {
+    console.log(`matsense: the browser suites (test/browser) are skipped: no Chromium at ${chromium}. ` +
+      'Run them with `apt-get install -y chromium` (or MATSENSE_CHROMIUM=/path/to/chromium); CI requires them (MATSENSE_REQUIRE_BROWSER=1).');
+  }
 }

@@ -1,6 +1,7 @@
 /** `matsense experiment NAME [--out DIR] [--quick]`: reproduce one of the papers' experiments. */
 import { resolve } from 'node:path';
 import { checkOutputDirectory } from '../../io/node.js';
+import { loadRenderer } from '../../plots/node.js';
 import { createRuntime } from '../../runtime.js';
 import { formatHelp, parseArgs, UsageError, type OptSpec } from '../args.js';
 import { EXPERIMENTS } from '../experiments/index.js';
@@ -44,6 +45,7 @@ export async function experimentCommand(argv: string[], io: CliIO): Promise<numb
   const cwd = io.cwd ?? process.cwd();
   const outDir = resolve(cwd, (v.out as string | undefined) ?? `matsense-out/${exp.name}`);
   await checkOutputDirectory(outDir); // before the run, not after it
+  await loadRenderer(); // the plotting packages are optional: say so before running, not after
   const ctx: ExperimentContext = {
     rt: await createRuntime(), quick: Boolean(v.quick), outDir, seed: (v.seed as number | undefined) ?? 0,
     log: (line) => println(io.stdout, line.replace(/\n$/, '')), files: [],
