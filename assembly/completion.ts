@@ -1,4 +1,4 @@
-// Matrix completion in factor form (docs/theory.md, structured operators): observed entries Ω = {(u_i, v_i)}, stored
+// Matrix completion in factor form (docs/theory.md §10): observed entries Ω = {(u_i, v_i)}, stored
 // as i32 pairs sorted by u (so F's rows are reused), A_i = w e_u e_vᵀ. One pass over Ω gathers the rows F[u] and
 // G[v], forms the residual and scatters its gradient contributions at once while the rows are in cache.
 // Symmetric completion stores each pair u ≤ v once: A_i = w (e_u e_vᵀ + e_v e_uᵀ) for u < v, wd e_u e_uᵀ for u = v.

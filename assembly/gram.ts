@@ -1,4 +1,4 @@
-// Gram mode (math.md §8): when m ≥ n1·n2 the iteration can run on G = AᵀA (N × N, symmetric) and c = Aᵀy, formed
+// Gram mode (docs/theory.md §8): when m ≥ n1·n2 the iteration can run on G = AᵀA (N × N, symmetric) and c = Aᵀy, formed
 // once, so that each iteration costs O(N²) independent of m. G is stored full (N × N f64, row-major) but only its
 // upper triangle is read by the product, so one product reads N²/2 · 8 bytes.
 import { hsum2, madd2, loadF32x2AsF64 } from "./inline/simd";

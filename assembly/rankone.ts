@@ -1,4 +1,4 @@
-// Rank-one measurements in factor form (docs/theory.md, structured operators): A_i = a_i b_iᵀ (or a_i a_iᵀ), the
+// Rank-one measurements in factor form (docs/theory.md §10): A_i = a_i b_iᵀ (or a_i a_iᵀ), the
 // vectors stored as the rows of f32 matrices Amat (m × n1) and Bmat (m × n2). A pass over a chunk of rows is four
 // tall-skinny products — P = Amat F, Q = Bmat G, r_i = ⟨P_i, Q_i⟩ − y_i, then E·G = Amatᵀ diag(r) Q and
 // Eᵀ·F = Bmatᵀ diag(r) P — done chunk by chunk so that each chunk of Amat and Bmat is read from memory once.

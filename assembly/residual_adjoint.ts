@@ -1,4 +1,4 @@
-// The fused pass of math.md §8: for each block of 4 rows, their residuals r_i = <A_i, X> − b_i, then at once
+// The fused pass of docs/theory.md §8: for each block of 4 rows, their residuals r_i = <A_i, X> − b_i, then at once
 // their contribution Σ r_i A_i to S while the 4 rows are still in cache. A is read once per GD iteration.
 import { dot4RowsF64, dot1RowF64, axpy4RowsF64, axpy1RowF64, dot4RowsF32, axpy4RowsF32, axpy4RowsMixed } from "./inline/rows";
 

@@ -1,4 +1,4 @@
-// B fused residual/adjoint passes over one operator (math.md §8, "many runs over one operator"): for each block of
+// B fused residual/adjoint passes over one operator (docs/theory.md §8, "many runs over one operator"): for each block of
 // 4 rows of A (which then stays in cache), every trajectory's 4 residuals and its contribution to its adjoint.
 // A is read from memory once for all B trajectories: the B matrix–vector products become one matrix–matrix pass.
 import { dot4RowsF64, dot1RowF64, axpy4RowsF64, axpy4RowsMixed, axpy1RowF64 } from "./inline/rows";

@@ -122,7 +122,7 @@ export function uniform_f64(out: usize, count: i32, seedHi: u32, seedLo: u32, st
 }
 
 /**
- * Symmetrize `rows` consecutive n × n f32 matrices in place: A ← (A + Aᵀ)/2 (the PSD-sensing operator of math.md §2).
+ * Symmetrize `rows` consecutive n × n f32 matrices in place: A ← (A + Aᵀ)/2 (the PSD-sensing operator of docs/theory.md §2).
  * @returns A
  */
 export function symmetrize_rows_f32(A: usize, rows: i32, n: i32): usize {

@@ -1,5 +1,5 @@
 /**
- * One documented seeded generator for everything random (math.md §2): xoshiro256++ seeded by SplitMix64 from
+ * One documented seeded generator for everything random (docs/theory.md §2): xoshiro256++ seeded by SplitMix64 from
  * (seed, stream, row), Gaussians by the 128-layer Marsaglia–Tsang ziggurat — all inside wasm (assembly/rng.ts).
  * Each use has its own stream, so e.g. changing the noise level does not change the operator.
  */

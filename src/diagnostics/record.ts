@@ -1,5 +1,5 @@
 /**
- * The run record: the cheap diagnostics of math.md §7 at every iteration, as typed arrays
+ * The run record: the cheap diagnostics of docs/theory.md §7 at every iteration, as typed arrays
  * (train loss, relative residual, relative error when M* is known, test error when test data is given,
  * gradient norm, imbalance ‖FᵀF − GᵀG‖_F for the asymmetric model, wall time).
  */

@@ -1,5 +1,5 @@
 /**
- * Warnings that keep an under-sampled run from looking like a success (math.md §9.7): a method can drive the train
+ * Warnings that keep an under-sampled run from looking like a success (docs/theory.md §9.7): a method can drive the train
  * loss to ~0 while the held-out test error stays O(1). The solver always attaches this callback; its warnings land in
  * `RunResult.warnings`.
  *

@@ -1,5 +1,5 @@
 /**
- * The SVD-based diagnostics of math.md §7, every K iterations, as a solver callback (`name: 'spectral'`, so its
+ * The SVD-based diagnostics of docs/theory.md §7, every K iterations, as a solver callback (`name: 'spectral'`, so its
  * result lands in `RunResult.diagnostics.spectral`). Each sample costs O((n1 + n2) k² + k³) in plain TypeScript
  * (thin QR + small SVDs/eigendecompositions, never the n1 × n2 product) and allocates only JS temporaries.
  *
@@ -17,7 +17,7 @@
  * - `effectiveRank`: entropy effective rank (Roy & Vetterli) of the singular values of F Gᵀ;
  * - `relResidual`: the relative train residual at that iterate.
  *
- * The phases (math.md §1, §7) are estimated from these curves at finish — see {@link PhaseEstimate}.
+ * The phases (docs/theory.md §1, §7) are estimated from these curves at finish — see {@link PhaseEstimate}.
  */
 import { ValidationError } from '../errors.js';
 import { effectiveRank } from '../linalg/dense.js';
@@ -129,7 +129,7 @@ function topLeft(A: Float64Array, n: number, k: number, p: number): Float64Array
   return out;
 }
 
-/** Records the spectral diagnostics of math.md §7 every K iterations and estimates the phase boundaries. */
+/** Records the spectral diagnostics of docs/theory.md §7 every K iterations and estimates the phase boundaries. */
 export class SpectralDiagnostics implements Callback {
   readonly name = 'spectral';
   readonly every: number;

@@ -1,7 +1,7 @@
 /**
  * Distance of a run's estimate to the ground truth, from factors. With M* known densely, X = F Gᵀ is formed in the
  * runtime and compared entry by entry (the problem already holds n1 × n2 numbers). With M* = U* Σ V*ᵀ known only as
- * factors (structured problems never form it), the error splits into four mutually orthogonal parts (docs/theory.md,
+ * factors (structured problems never form it), the error splits into four mutually orthogonal parts (docs/theory.md §10,
  * relative error from factors): with A = U*ᵀF, B = V*ᵀG, F⊥ = F − U*A, G⊥ = G − V*B,
  *
  *     ‖F Gᵀ − M*‖²_F = ‖A Bᵀ − Σ‖² + ‖A G⊥ᵀ‖² + ‖F⊥ Bᵀ‖² + ‖F⊥ G⊥ᵀ‖²,

@@ -1,7 +1,7 @@
 /**
  * Cholesky factorization, right-hand solves with a symmetric positive definite matrix, and the symmetric
  * pseudo-inverse fallback — the k×k machinery behind the preconditioners F·(GᵀG + λI)⁻¹ of ScaledGD(λ),
- * PrecGD and AGN (math.md §6).
+ * PrecGD and AGN (docs/theory.md §6).
  *
  * @module
  */

@@ -263,7 +263,7 @@ function compress(X: Float64Array, rows: number, k: number, wantQ: boolean): { Q
 }
 
 /**
- * Thin SVD of the product M = F·Gᵀ without forming it (math.md §7): F = Q_F R_F, G = Q_G R_G (thin
+ * Thin SVD of the product M = F·Gᵀ without forming it (docs/theory.md §7): F = Q_F R_F, G = Q_G R_G (thin
  * Householder QR), then the SVD of the small core C = R_F R_Gᵀ = W·diag(s)·Zᵀ gives
  * M = (Q_F W)·diag(s)·(Q_G Z)ᵀ. Cost O((n1 + n2)k² + k³) instead of O(n1·n2·k). A factor with fewer
  * rows than k is used as is (its own Q is the identity).

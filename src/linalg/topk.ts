@@ -1,7 +1,7 @@
 /**
  * Top-k singular triplets of an implicitly given matrix by randomized subspace iteration
  * (Halko, Martinsson & Tropp 2011, Algorithms 4.4 and 5.1) — used for the spectral initialization from
- * A*(y) (math.md §6).
+ * A*(y) (docs/theory.md §6).
  *
  * @module
  */

@@ -1,4 +1,4 @@
-/** AGN, approximated Gauss–Newton (Jia, Feng, Meng & Sun 2024; math.md §6): asymmetric model, two half-steps. */
+/** AGN, approximated Gauss–Newton (Jia, Feng, Meng & Sun 2024; docs/theory.md §6): asymmetric model, two half-steps. */
 import { AGN_RCOND, agn } from '../rules/agn.js';
 import type { MethodConfig } from './types.js';
 

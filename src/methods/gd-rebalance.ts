@@ -1,11 +1,11 @@
-/** GD with the one-step modification of math.md §5 (Xiong, Ding & Du): asymmetric model. */
+/** GD with the one-step modification of docs/theory.md §5 (Xiong, Ding & Du): asymmetric model. */
 import { gdRebalance } from '../rules/rebalance.js';
 import { defaultGdStep } from '../solvers/stepsize.js';
 import type { MethodConfig } from './types.js';
 
 export const gdRebalanceMethod: MethodConfig = {
   name: 'gd-rebalance',
-  summary: 'GD plus the one-step modification (math.md §5) once ‖A(FGᵀ) − y‖/‖y‖ < τ: removes the α dependence of the asymmetric rate',
+  summary: 'GD plus the one-step modification (docs/theory.md §5) once ‖A(FGᵀ) − y‖/‖y‖ < τ: removes the α dependence of the asymmetric rate',
   models: ['asymmetric'],
   params: [
     { name: 'eta', doc: 'step size η > 0 (default 0.5 / σ̂1, σ̂1 = top singular value of A*(y))', min: 0, exclusiveMin: true },

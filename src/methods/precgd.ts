@@ -1,4 +1,4 @@
-/** PrecGD (Zhang, Fattahi & Zhang 2021; math.md §6): ScaledGD(λ) with λ_t = sqrt(f(X_t)) recomputed every step. */
+/** PrecGD (Zhang, Fattahi & Zhang 2021; docs/theory.md §6): ScaledGD(λ) with λ_t = sqrt(f(X_t)) recomputed every step. */
 import { precGd } from '../rules/precondition.js';
 import type { MethodConfig } from './types.js';
 

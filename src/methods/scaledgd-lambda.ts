@@ -1,4 +1,4 @@
-/** ScaledGD(λ) (Xu, Shen, Chi & Ma 2023; math.md §6): overparameterized, from a small random init. */
+/** ScaledGD(λ) (Xu, Shen, Chi & Ma 2023; docs/theory.md §6): overparameterized, from a small random init. */
 import { ValidationError } from '../errors.js';
 import { scaledGdLambda } from '../rules/precondition.js';
 import type { MethodConfig } from './types.js';

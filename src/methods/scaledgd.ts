@@ -1,4 +1,4 @@
-/** ScaledGD (Tong, Ma & Chi 2021; math.md §6): exact width k = r, spectral initialization by default. */
+/** ScaledGD (Tong, Ma & Chi 2021; docs/theory.md §6): exact width k = r, spectral initialization by default. */
 import { scaledGd } from '../rules/precondition.js';
 import type { MethodConfig } from './types.js';
 

@@ -1,5 +1,5 @@
 /**
- * Matrix completion (docs/theory.md, structured operators): the observed entries Ω = {(u_i, v_i)}, scaled so that
+ * Matrix completion (docs/theory.md §10): the observed entries Ω = {(u_i, v_i)}, scaled so that
  * E[A*A] = I like the Gaussian operator (the same step-size defaults then apply):
  *
  *     A(Z)_i = Z[u_i, v_i] / √p,   r_i = ⟨F[u_i, :], G[v_i, :]⟩ / √p − y_i,

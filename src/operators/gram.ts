@@ -1,5 +1,5 @@
 /**
- * Gram mode (docs/theory.md, "how it is fast"): when m ≥ n1·n2, form G = AᵀA (N × N, f64, symmetric) and c = Aᵀy
+ * Gram mode (docs/theory.md §8): when m ≥ n1·n2, form G = AᵀA (N × N, f64, symmetric) and c = Aᵀy
  * once from any operator; then each pass computes E = G vec(X) − c, which costs O(N²) — it reads N²/2 · 8 bytes —
  * independent of m.
  *

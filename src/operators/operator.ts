@@ -1,5 +1,5 @@
 /**
- * The measurement operator A: R^{n1×n2} → R^m, vec row-major (docs/theory.md, conventions). Concrete operators write
+ * The measurement operator A: R^{n1×n2} → R^m, vec row-major (docs/theory.md §2). Concrete operators write
  * only math hooks (docs/adding-an-operator.md):
  * - `_apply` and `_adjoint`, the vec forms (diagnostics, the dot-test);
  * - optionally `_applyFactors` and `_adjointProducts`, the factor forms A(F Gᵀ) and A*(r)·G, A*(r)ᵀ·F: with them the

@@ -1,5 +1,5 @@
 /**
- * Rank-one measurements (docs/theory.md, structured operators): A_i = a_i b_iᵀ with a_i ∈ R^{n1}, b_i ∈ R^{n2} iid
+ * Rank-one measurements (docs/theory.md §10): A_i = a_i b_iᵀ with a_i ∈ R^{n1}, b_i ∈ R^{n2} iid
  * N(0, m^{-1/2}) entries (variance m^{-1/2}, so E[A*A] = I), stored as the f32 matrices Amat (m × n1) and Bmat
  * (m × n2) — m(n1 + n2) numbers instead of m·n1·n2. In factor form
  *

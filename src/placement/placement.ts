@@ -1,5 +1,5 @@
 /**
- * Placement: where an operator's rows live and who computes on them (math.md §8: "rows of A split across workers:
+ * Placement: where an operator's rows live and who computes on them (docs/theory.md §8: "rows of A split across workers:
  * the residuals need no reduction, E needs one"). An operator owns one placement and hands it block jobs
  * (src/kernels/programs.ts); the placement runs the job once per participant on its block of rows and sums the
  * participants' partial outputs in a fixed order (participant 0 first), so results depend on the thread count only

@@ -1,4 +1,4 @@
-/** The seeded problem generator (docs/theory.md, conventions). */
+/** The seeded problem generator (docs/theory.md §2). */
 import { OutOfMemoryError, ValidationError, formatBytes } from '../errors.js';
 import { qrThin } from '../linalg/qr.js';
 import { CompletionOperator } from '../operators/completion.js';

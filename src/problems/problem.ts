@@ -19,7 +19,7 @@ export interface TestData {
   y: F64Buf;
 }
 
-/** Degrees-of-freedom summary computed when a problem is created (docs/theory.md, qualitative facts). */
+/** Degrees-of-freedom summary computed when a problem is created (docs/theory.md §9). */
 export interface SamplingInfo {
   /** m / (r (n1 + n2 − r)): ≥ 1 is needed to identify a rank-r matrix at all. Undefined when r is unknown. */
   oversamplingRank?: number;

@@ -1,6 +1,6 @@
 import type { SamplingInfo } from './problem.js';
 
-/** m against the r(n1 + n2 − r) degrees of freedom of a rank-r matrix (math.md §9.7). */
+/** m against the r(n1 + n2 − r) degrees of freedom of a rank-r matrix (docs/theory.md §9.7). */
 export function samplingInfo(m: number, n1: number, n2: number, r?: number): SamplingInfo {
   return {
     oversamplingRank: r === undefined ? undefined : m / (r * (n1 + n2 - r)),

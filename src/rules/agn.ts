@@ -1,5 +1,5 @@
 /**
- * AGN, approximated Gauss–Newton (Jia, Feng, Meng & Sun 2024; math.md §6), asymmetric model. Two half-steps per
+ * AGN, approximated Gauss–Newton (Jia, Feng, Meng & Sun 2024; docs/theory.md §6), asymmetric model. Two half-steps per
  * iteration, the second at the updated F:
  *
  *     F_new = F − η E(F, G) G (GᵀG)⁺

@@ -1,4 +1,4 @@
-/** Plain gradient descent (math.md §3): the update is −η ∇f. */
+/** Plain gradient descent (docs/theory.md §3): the update is −η ∇f. */
 import { chain, checkEta, scale } from './blocks.js';
 import type { UpdateRule } from './types.js';
 

@@ -1,5 +1,5 @@
 /**
- * Gram preconditioning (math.md §6): the block behind ScaledGD, ScaledGD(λ) and PrecGD.
+ * Gram preconditioning (docs/theory.md §6): the block behind ScaledGD, ScaledGD(λ) and PrecGD.
  *
  *     asymmetric:  ∇F f ← ∇F f · (GᵀG + λ I)⁻¹,   ∇G f ← ∇G f · (FᵀF + λ I)⁻¹   (both Grams at the current iterate)
  *     symmetric:   ∇X f ← ∇X f · (XᵀX + λ I)⁻¹

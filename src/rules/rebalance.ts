@@ -1,5 +1,5 @@
 /**
- * The one-step modification of Xiong, Ding & Du (math.md §5) as a block that fires once.
+ * The one-step modification of Xiong, Ding & Du (docs/theory.md §5) as a block that fires once.
  *
  * Asymmetric GD from a small initialization nearly conserves the imbalance Δ = FᵀF − GᵀG, which is O(α²), and its
  * late linear rate is governed by Δ — so a tiny α converges slowly. Once the iterate is close to a solution, one
@@ -25,14 +25,14 @@ export type RebalanceTransform = (F: Float64Array, G: Float64Array, n1: number, 
 
 /** Options of {@link rebalanceTransform}. */
 export interface RebalanceTransformOptions {
-  /** Which factor is made a scaled partial isometry ('F', math.md §5, default) — the other absorbs S. */
+  /** Which factor is made a scaled partial isometry ('F', docs/theory.md §5, default) — the other absorbs S. */
   side?: 'F' | 'G';
-  /** The common singular value c given σ1(F Gᵀ). Default `s1 => Math.sqrt(s1)` (math.md §5). */
+  /** The common singular value c given σ1(F Gᵀ). Default `s1 => Math.sqrt(s1)` (docs/theory.md §5). */
   c?: (sigma1: number) => number;
 }
 
 /**
- * Build a rebalancing transform. With `side: 'F'` (the default, math.md §5): F = U S Vᵀ, F ← c U Vᵀ,
+ * Build a rebalancing transform. With `side: 'F'` (the default, docs/theory.md §5): F = U S Vᵀ, F ← c U Vᵀ,
  * G ← G V S Vᵀ / c. With `side: 'G'` the roles swap: G = U S Vᵀ, G ← c U Vᵀ, F ← F V S Vᵀ / c.
  * F Gᵀ is unchanged in both cases (exactly when the factor has full column rank; otherwise the component of the
  * other factor along the factor's null space, which F Gᵀ does not see, is dropped).
@@ -83,7 +83,7 @@ export interface RebalanceOptions {
   tau?: number;
   /** Fire at this iteration instead (the residual trigger is then off). */
   at?: number;
-  /** The transform (default {@link rebalanceTransform}() — math.md §5, rebalancing F). */
+  /** The transform (default {@link rebalanceTransform}() — docs/theory.md §5, rebalancing F). */
   transform?: RebalanceTransform;
 }
 
@@ -94,7 +94,7 @@ export interface RebalanceState {
 }
 
 /**
- * The one-step modification as a block (math.md §5): passes the gradient through untouched until its trigger fires;
+ * The one-step modification as a block (docs/theory.md §5): passes the gradient through untouched until its trigger fires;
  * then, once, transforms F and G in place (F Gᵀ unchanged), recomputes the gradient at the new factors from the
  * same residual, and records a `'rebalance'` event. Put it first in a chain: `chain(rebalance(), scale(-η))`.
  * Asymmetric model only (for X Xᵀ there is no imbalance to change).

@@ -1,5 +1,5 @@
 /**
- * Batched runs (docs/theory.md, "how it is fast"): B trajectories over one problem — an α sweep, several seeds,
+ * Batched runs (docs/theory.md §8): B trajectories over one problem — an α sweep, several seeds,
  * widths or methods — advance together in the one solver loop, and each operator pass serves all of them (a dense
  * operator reads A once for the B residual vectors and residual matrices: matrix–matrix instead of B matrix–vector
  * products). Each trajectory keeps its own factors, rule, stopping rules, record, warnings and callbacks, and its

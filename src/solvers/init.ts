@@ -1,4 +1,4 @@
-/** Initialization of the factors (math.md §4, §6): small random, spectral, or given arrays. */
+/** Initialization of the factors (docs/theory.md §4, §6): small random, spectral, or given arrays. */
 import { ValidationError } from '../errors.js';
 import { topKSvd } from '../linalg/topk.js';
 import type { LinearMap } from '../operators/pass.js';
@@ -14,8 +14,8 @@ export type InitNormalizer = 'none' | 'sqrt-k' | 'sqrt-n';
 /** Options for the starting point. */
 export interface InitOptions {
   /**
-   * 'random' (default): small random init of scale α (math.md §4). 'spectral': the top-k singular triplets
-   * U Σ Vᵀ of A*(y) by randomized subspace iteration, F0 = U Σ^{1/2}, G0 = V Σ^{1/2} (math.md §6); for the symmetric
+   * 'random' (default): small random init of scale α (docs/theory.md §4). 'spectral': the top-k singular triplets
+   * U Σ Vᵀ of A*(y) by randomized subspace iteration, F0 = U Σ^{1/2}, G0 = V Σ^{1/2} (docs/theory.md §6); for the symmetric
    * model X0 = U Λ₊^{1/2} with Λ₊ the positive part of the signed eigenvalues (u·v) σ. Given F0/G0/X0 override both.
    */
   kind?: 'random' | 'spectral';
@@ -85,7 +85,7 @@ export function resolveInit(rt: Runtime, o: InitOptions, kind: 'asymmetric' | 's
 }
 
 /**
- * Spectral initialization (docs/theory.md): top-k singular triplets of the back projection A*(y) by randomized
+ * Spectral initialization (docs/theory.md §6): top-k singular triplets of the back projection A*(y) by randomized
  * subspace iteration on its products (`topKSvd`, seeded by `init.seed`; A*(y) is never formed for structured
  * operators), F0 = U Σ^{1/2}, G0 = V Σ^{1/2}. Symmetric model: A*(y) is symmetric, so each triplet carries an
  * eigenvalue λ_j = sign(u_jᵀ v_j) σ_j; X0 = U diag(sqrt(max(λ_j, 0))) (negative directions start at 0).

@@ -30,7 +30,7 @@ describe.each(EXPERIMENTS.map((e) => [e.name]))('matsense experiment %s --quick'
   });
 });
 
-describe('experiment findings (quick) show the facts of math.md §9', () => {
+describe('experiment findings (quick) show the facts of docs/theory.md §9', () => {
   it('sym-vs-asym: symmetric k > r is sublinear (log–log slope ≈ −1)', async () => {
     const r = await cli(['experiment', 'sym-vs-asym', '--quick', '--out', tempDir()]);
     const slope = Number(/error decays like t\^(-?[\d.]+)/.exec(r.out)![1]);

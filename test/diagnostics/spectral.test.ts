@@ -1,4 +1,4 @@
-// The spectral diagnostics (math.md §7), the phase estimates, and the facts of §9.4–§9.5 they make visible.
+// The spectral diagnostics (docs/theory.md §7), the phase estimates, and the facts of §9.4–§9.5 they make visible.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createProblem, solveSync, Solver, ValidationError, type Runtime } from '../../src/index.js';
 import { SpectralDiagnostics, estimatePhases, signalNoiseSplit, type SpectralRecord } from '../../src/diagnostics/spectral.js';

@@ -1,4 +1,4 @@
-// The peer methods of math.md §6: AGN (§9.6), ScaledGD's κ-independence, ScaledGD(λ), PrecGD, spectral init.
+// The peer methods of docs/theory.md §6: AGN (§9.6), ScaledGD's κ-independence, ScaledGD(λ), PrecGD, spectral init.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createProblem, solveSync, Solver, ValidationError, type Runtime } from '../../src/index.js';
 import { resolveInit } from '../../src/solvers/init.js';

@@ -1,4 +1,4 @@
-// Measured rate laws of math.md §9.1–§9.3 on the population operator (A*A = I), fixed seeds.
+// Measured rate laws of docs/theory.md §9.1–§9.3 on the population operator (A*A = I), fixed seeds.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createProblem, solveSync, type Runtime, type SolverOptions } from '../../src/index.js';
 import { runtime } from '../helpers.js';

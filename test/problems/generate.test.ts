@@ -6,7 +6,7 @@ import { norm, randArray, refGemv, relMaxDiff, runtime } from '../helpers.js';
 let rt: Runtime;
 beforeAll(async () => { rt = await runtime(); });
 
-describe('createProblem (math.md §2)', () => {
+describe('createProblem (docs/theory.md §2)', () => {
   it('builds M* = U diag(σ) Vᵀ of rank r with orthonormal factors, σ from 1 to 1/κ, and y = A(M*)', () => {
     const p = createProblem(rt, { n1: 9, n2: 7, r: 3, m: 50, kappa: 10, seed: 5 });
     const s = singularValues(p.Mstar!.a, 9, 7);

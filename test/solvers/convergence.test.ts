@@ -1,4 +1,4 @@
-// Convergence with measured rates (math.md §9.1–§9.2), fixed seeds.
+// Convergence with measured rates (docs/theory.md §9.1–§9.2), fixed seeds.
 import { describe, expect, it, beforeAll } from 'vitest';
 import { createProblem, solveSync, type Runtime } from '../../src/index.js';
 import { runtime } from '../helpers.js';

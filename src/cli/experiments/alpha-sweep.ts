@@ -1,5 +1,5 @@
 /**
- * Experiment 2 (Xiong, Ding & Du 2024, math.md §9.2–9.3): asymmetric overparameterized GD from inits of scale α.
+ * Experiment 2 (Xiong, Ding & Du 2024, docs/theory.md §9.2–9.3): asymmetric overparameterized GD from inits of scale α.
  * Plain GD falls quickly to a plateau of order α and then converges linearly at a rate that grows with α (≈ ∝ α²);
  * with the one-step modification (`gd-rebalance`) the late rate hardly depends on α.
  */
@@ -11,7 +11,7 @@ import { curvesCsv, firstBelow, last, plot, rateBetween, runConfig, runLine, thi
 export const alphaSweep: Experiment = {
   name: 'alpha-sweep',
   title: 'asymmetric GD over an α sweep, with and without the one-step modification',
-  shows: 'plain asymmetric GD (k > r) converges linearly at a rate growing like α²; after the one-step modification the rate is nearly independent of α (math.md §9.2–9.3)',
+  shows: 'plain asymmetric GD (k > r) converges linearly at a rate growing like α²; after the one-step modification the rate is nearly independent of α (docs/theory.md §9.2–9.3)',
   requires: ['gd', 'gd-rebalance'],
   async run(ctx) {
     const q = ctx.quick;

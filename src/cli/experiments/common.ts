@@ -35,7 +35,7 @@ export interface Experiment {
   name: string;
   /** One line for `--list`. */
   title: string;
-  /** What it shows (the fact of math.md §9 it demonstrates), for the help and the README. */
+  /** What it shows (the fact of docs/theory.md §9 it demonstrates), for the help and the README. */
   shows: string;
   /** Methods it needs from the registry. */
   requires: readonly string[];

@@ -1,5 +1,5 @@
 /**
- * Experiment 3 (Stöger & Soltanolkotabi 2021, math.md §9.4): full-width symmetric GD (k = n) on an
+ * Experiment 3 (Stöger & Soltanolkotabi 2021, docs/theory.md §9.4): full-width symmetric GD (k = n) on an
  * under-determined problem still generalizes, and the test error falls as the init scale α falls.
  */
 import { scatterLog } from '../../plots/specs.js';
@@ -9,7 +9,7 @@ import { last, plot, runConfig, runLine, withProblem, type Experiment } from './
 export const implicitReg: Experiment = {
   name: 'implicit-reg',
   title: 'test error vs α for full-width (k = n) symmetric GD',
-  shows: 'with k = n and fewer measurements than unknowns, GD from a small init still generalizes, and the test error decreases as α decreases (math.md §9.4)',
+  shows: 'with k = n and fewer measurements than unknowns, GD from a small init still generalizes, and the test error decreases as α decreases (docs/theory.md §9.4)',
   requires: ['gd'],
   async run(ctx) {
     const q = ctx.quick;

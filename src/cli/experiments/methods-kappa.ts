@@ -1,5 +1,5 @@
 /**
- * Experiment 5 (baselines, math.md §6): GD, ScaledGD(λ), PrecGD and AGN on the same overparameterized problems
+ * Experiment 5 (baselines, docs/theory.md §6): GD, ScaledGD(λ), PrecGD and AGN on the same overparameterized problems
  * across condition numbers κ, from the same small random init; error against iteration and against wall time.
  */
 import { errorCurves } from '../../plots/specs.js';

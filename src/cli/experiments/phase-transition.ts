@@ -1,5 +1,5 @@
 /**
- * Experiment 6 (math.md §9.7): the probability that GD recovers M* over a grid of (m, r) at fixed n, as a heat map.
+ * Experiment 6 (docs/theory.md §9.7): the probability that GD recovers M* over a grid of (m, r) at fixed n, as a heat map.
  * Recovery needs m above the r(n1 + n2 − r) degrees of freedom; below, GD can still drive the train residual to
  * ~0 without recovering M* — the experiment counts those runs instead of hiding them.
  */
@@ -10,7 +10,7 @@ import { plot, runConfig, withProblem, type Experiment } from './common.js';
 export const phaseTransition: Experiment = {
   name: 'phase-transition',
   title: 'recovery probability over (m, r) for fixed n (phase-transition heat map)',
-  shows: 'recovery switches on once m exceeds a small multiple of the r(2n − r) degrees of freedom; below it GD may interpolate (train residual ≈ 0) without recovering (math.md §9.7)',
+  shows: 'recovery switches on once m exceeds a small multiple of the r(2n − r) degrees of freedom; below it GD may interpolate (train residual ≈ 0) without recovering (docs/theory.md §9.7)',
   requires: ['gd'],
   async run(ctx) {
     const q = ctx.quick;

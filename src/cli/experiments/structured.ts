@@ -1,5 +1,5 @@
 /**
- * Experiment 7: do the seed papers' facts (docs/theory.md, "What a correct implementation shows") carry over from
+ * Experiment 7: do the seed papers' facts (docs/theory.md §9) carry over from
  * Gaussian measurements to the structured operators — matrix completion and rank-one measurements? For each
  * operator it measures, with the same criteria as the Gaussian experiments:
  *  - symmetric X Xᵀ with k > r decays sublinearly (log–log slope ≈ −1) while asymmetric F Gᵀ with k > r is linear;

@@ -1,5 +1,5 @@
 /**
- * Experiment 1 (Xiong, Ding & Du 2024, math.md §9.1): on a symmetric PSD target, GD on X Xᵀ with k > r converges
+ * Experiment 1 (Xiong, Ding & Du 2024, docs/theory.md §9.1): on a symmetric PSD target, GD on X Xᵀ with k > r converges
  * only sublinearly (error ~ 1/t, squared error Ω(1/T²)), while k = r is linear; the asymmetric model F Gᵀ is
  * linear in both cases (for k > r at a rate that depends on α, see `alpha-sweep`).
  */
@@ -11,7 +11,7 @@ import { last, linearRate, logLogSlope, plot, runConfig, runLine, thinRecord, wi
 export const symVsAsym: Experiment = {
   name: 'sym-vs-asym',
   title: 'symmetric vs asymmetric GD, k = r vs k > r',
-  shows: 'symmetric overparameterized GD is sublinear (error ~ 1/t); exact k = r and asymmetric F Gᵀ converge linearly (math.md §9.1)',
+  shows: 'symmetric overparameterized GD is sublinear (error ~ 1/t); exact k = r and asymmetric F Gᵀ converge linearly (docs/theory.md §9.1)',
   requires: ['gd'],
   async run(ctx) {
     const q = ctx.quick;
