@@ -33,4 +33,20 @@ describe('missing platform features', () => {
     expect(err).toBeInstanceOf(KernelLoadError);
     expect(String(err.message)).toMatch(/failed to compile/);
   });
+
+  it('a server that refuses the kernels (HTTP 403, a linked install outside Vite\'s server.fs.allow) is explained', async () => {
+    const { createServer } = await import('node:http');
+    const server = createServer((_req, res) => { res.statusCode = 403; res.end('forbidden'); });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const { compileKernels, KernelLoadError } = await import('../src/index.js');
+      const err = await compileKernels('simd', new URL(`http://127.0.0.1:${port}/node_modules/matsense/build/matsense.wasm`)).catch((e) => e);
+      expect(err).toBeInstanceOf(KernelLoadError);
+      expect(String(err.message)).toMatch(/HTTP 403\)\. Under Vite's dev server a linked install .* outside server\.fs\.allow/);
+    } finally {
+      server.close();
+    }
+  });
+
 });

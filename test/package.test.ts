@@ -3,7 +3,7 @@
 // runtime dependencies; vega and vega-lite are optional peers), the README's first example runs as written and the
 // `matsense` binary works.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -49,6 +49,26 @@ describe('the packed package', () => {
     expect(bin.status).toBe(0);
     expect(bin.stdout).toMatch(/stop reason\s+converged/);
   }, 120_000);
+
+  it('the esbuild recipe (docs/browser.md): a bundle that passes the kernels it ships beside itself', async () => {
+    const app = join(dir, 'app');
+    writeFileSync(join(app, 'bundled.mjs'), [
+      "import { readFile } from 'node:fs/promises';",
+      "import { createRuntime, createProblem, solve } from 'matsense';",
+      "const module = await WebAssembly.compile(await readFile(new URL('./matsense.wasm', import.meta.url)));",
+      'const rt = await createRuntime({ module });',
+      'const p = createProblem(rt, { n1: 20, n2: 20, r: 2, m: 300, seed: 1 });',
+      'const res = await solve(rt, p, { k: 2, init: { alpha: 1e-3 }, maxIter: 3000, tol: 1e-7 });',
+      'console.log(res.stopReason, res.record.relError.at(-1));',
+    ].join('\n'));
+    const { build } = await import('esbuild');
+    const out = join(dir, 'out');
+    await build({ entryPoints: [join(app, 'bundled.mjs')], bundle: true, platform: 'node', format: 'esm', outfile: join(out, 'app.mjs'), logLevel: 'error', absWorkingDir: app });
+    copyFileSync(join(app, 'node_modules', 'matsense', 'build', 'matsense.wasm'), join(out, 'matsense.wasm'));
+    const r = spawnSync(process.execPath, [join(out, 'app.mjs')], { cwd: out, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/^converged /);
+  }, 60_000);
 
   it('the wasm build logs to stderr only (npm pack --json with its scripts stays JSON) and skips unchanged sources', () => {
     // up to date here (the run was built): nothing is rewritten while other test files load the binaries

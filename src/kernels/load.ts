@@ -22,11 +22,17 @@ export function kernelUrl(variant: KernelVariant = 'simd'): URL {
   // One literal `new URL('…', import.meta.url)` per file: bundlers (Vite, webpack 5, esbuild with a loader) then
   // emit exactly these binaries as assets (a template literal would make Vite glob the whole build/ folder).
   if (!(variant in FILES)) throw new KernelLoadError(`unknown kernel variant ${String(variant)}`);
-  switch (variant) {
-    case 'threads': return new URL('../../build/matsense-threads.wasm', import.meta.url);
-    case 'relaxed': return new URL('../../build/matsense-relaxed.wasm', import.meta.url);
-    case 'relaxed-threads': return new URL('../../build/matsense-relaxed-threads.wasm', import.meta.url);
-    default: return new URL('../../build/matsense.wasm', import.meta.url);
+  try {
+    switch (variant) {
+      case 'threads': return new URL('../../build/matsense-threads.wasm', import.meta.url);
+      case 'relaxed': return new URL('../../build/matsense-relaxed.wasm', import.meta.url);
+      case 'relaxed-threads': return new URL('../../build/matsense-relaxed-threads.wasm', import.meta.url);
+      default: return new URL('../../build/matsense.wasm', import.meta.url);
+    }
+  } catch (e) {
+    // a bundle whose module URL is not a URL (e.g. a Cloudflare Worker): the binary cannot be located from here
+    throw new KernelLoadError(`the wasm kernels cannot be located from this module's URL (${String(import.meta.url)}: ${(e as Error).message}): ` +
+      'import build/matsense.wasm as a module and pass it with createRuntime({ module }) (docs/browser.md, "Edge runtimes")');
   }
 }
 
@@ -75,6 +81,19 @@ export function sharedMemorySupported(): boolean {
   }
 }
 
+/**
+ * What to do about a failed read of the kernels, from its cause: a missing build (ENOENT: `npm run build`), or a
+ * runtime's permission model (Deno: `--allow-read`), or anything else (the message says it).
+ */
+function readFailureHint(e: unknown): string {
+  const err = e as { code?: string; name?: string; message?: string };
+  if (err?.code === 'ENOENT') return 'the package is not built: run `npm run build`';
+  if (err?.name === 'NotCapable' || err?.name === 'PermissionDenied' || /--allow-read|read access|permission/i.test(err?.message ?? '')) {
+    return 'the runtime denies reading files: give it read access to the package (Deno: `--allow-read`), or pass the compiled kernels with createRuntime({ module })';
+  }
+  return 'check that the package is built (`npm run build`) and readable, or pass the compiled kernels with createRuntime({ module })';
+}
+
 async function fetchBytes(url: URL): Promise<ArrayBuffer | Uint8Array> {
   if (url.protocol === 'file:' && isNode()) {
     // Non-literal specifiers: browser bundlers must not try to resolve Node built-ins (this branch runs only in Node).
@@ -84,10 +103,15 @@ async function fetchBytes(url: URL): Promise<ArrayBuffer | Uint8Array> {
     try {
       return await fs.readFile(fileURLToPath(url));
     } catch (e) {
-      throw new KernelLoadError(`cannot read the wasm kernels at ${url.href} (${(e as Error).message}); run \`npm run build\``);
+      throw new KernelLoadError(`cannot read the wasm kernels at ${url.href} (${(e as Error).message}); ${readFailureHint(e)}`);
     }
   }
   const res = await fetch(url);
+  if (res.status === 403) {
+    throw new KernelLoadError(`the server refused the wasm kernels at ${url.href} (HTTP 403). Under Vite's dev server a linked ` +
+      `install (npm install /path/to/matsense, npm link) lies outside server.fs.allow: add the package's folder to ` +
+      `server.fs.allow in the Vite config (docs/browser.md).`);
+  }
   if (!res.ok) throw new KernelLoadError(`cannot fetch the wasm kernels at ${url.href}: HTTP ${res.status}`);
   if ((res.headers.get('content-type') ?? '').includes('text/html')) {
     // a dev server's HTML fallback: the binary is not served where the package expects it

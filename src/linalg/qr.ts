@@ -50,7 +50,7 @@ function factorTransposed(W: Float64Array, m: number, n: number, tau: Float64Arr
       tau[j] = 0; // already upper triangular in this column: H_j = I
       continue;
     }
-    const alpha = Math.hypot(x0, xnorm);
+    const alpha = hypot2(x0, xnorm);
     const beta = x0 >= 0 ? -alpha : alpha;
     tau[j] = (beta - x0) / beta;
     const scale = 1 / (x0 - beta);
@@ -160,4 +160,15 @@ export function qrR(A: Float64Array, m: number, n: number): Float64Array {
  */
 export function orthonormalize(A: Float64Array, m: number, n: number): Float64Array {
   return qrThin(A, m, n).Q;
+}
+
+/**
+ * √(a² + b²) without overflow, from IEEE-exact operations only (Math.hypot's rounding differs between engines:
+ * V8, JavaScriptCore and SpiderMonkey would give results that differ in the last bits).
+ */
+export function hypot2(a: number, b: number): number {
+  const x = Math.abs(a), y = Math.abs(b), s = Math.max(x, y);
+  if (s === 0 || !Number.isFinite(s)) return s;
+  const p = x / s, q = y / s;
+  return s * Math.sqrt(p * p + q * q);
 }

@@ -8,7 +8,7 @@
 
 import { assertDim, assertInput } from './check.js';
 import { matmulNT } from './dense.js';
-import { mulberry32, normalGenerator, type UniformRandom } from './prng.js';
+import { mulberry32, type UniformRandom } from './prng.js';
 import { orthonormalize } from './qr.js';
 import { svd, type SvdResult } from './svd.js';
 
@@ -24,7 +24,7 @@ export interface TopKSvdOptions {
   iters?: number;
   /** Extra sketch columns beyond k (capped at min(n1, n2) − k). Default 10. */
   oversample?: number;
-  /** Seed of the Gaussian sketch (a `mulberry32` stream). Default 0x5eed. Ignored when `random` is given. */
+  /** Seed of the random sketch (a `mulberry32` stream, entries uniform in [−1, 1)). Default 0x5eed. Ignored when `random` is given. */
   seed?: number;
   /** A uniform [0, 1) generator to draw the sketch from instead of a seeded one (it is advanced). */
   random?: UniformRandom;
@@ -81,7 +81,8 @@ export function topKSvd(
   assertDim(where, 'oversample', oversample, 0);
   const l = Math.min(k + oversample, pmax);
   const random = opts.random ?? mulberry32(opts.seed ?? 0x5eed);
-  const normal = normalGenerator(random);
+  // the sketch's entries uniform in [−1, 1): any random subspace serves, and exact arithmetic keeps every engine's bits equal
+  const normal = () => 2 * random() - 1;
 
   let applyCount = 0;
   let applyTCount = 0;
@@ -173,7 +174,8 @@ export function topKSvdDense(M: Float64Array, n1: number, n2: number, k: number,
  * 1 geometrically with the gap σ2/σ1).
  */
 export function topSingularValue(apply: MatVec, applyT: MatVec, n1: number, n2: number, iters = 30): number {
-  let v = new Float64Array(n2).map((_, j) => 1 + 0.01 * Math.sin(j + 1));
+  // a fixed, non-degenerate start from exact arithmetic (golden-ratio fractions: the same bits in every engine)
+  let v = new Float64Array(n2).map((_, j) => 1 + 0.01 * (((j + 1) * 0.6180339887498949) % 1));
   const u = new Float64Array(n1);
   let w = new Float64Array(n2);
   let sigma = 0;

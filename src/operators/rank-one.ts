@@ -96,7 +96,7 @@ export class RankOneOperator extends PlacedOperator {
   }
 
   private generateJobs(o: RankOneOptions): Job[] {
-    const [hi, lo] = splitSeed(o.seed ?? 0), scale = Math.pow(this.m, -0.25);
+    const [hi, lo] = splitSeed(o.seed ?? 0), scale = 1 / Math.sqrt(Math.sqrt(this.m)); // m^(−1/4) from correctly rounded operations (Math.pow varies by engine)
     const job = (cols: number, stream: number, array: number): Job => ({
       program: 'dense.generate', params: [cols, scale, hi, lo, stream, 0, array], inputLen: 0, rowsIn: 0, rowsOut: 0, partialLen: 0,
     });

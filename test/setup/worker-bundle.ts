@@ -1,6 +1,7 @@
 // Global set-up of the test run. The worker program runs from its bundle (build/matsense-worker.js), not from src/:
 // rebuild it before the tests so that they always run the worker code of this checkout (esbuild takes a few tens of
-// milliseconds). And say, in one line, when the browser suites will be skipped and how to run them.
+// milliseconds). And say, in one line each, when the browser or the other-runtime suites will be skipped and how to
+// run them.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -12,5 +13,9 @@ export default function setup(): void {
   if (!existsSync(chromium) && process.env.MATSENSE_REQUIRE_BROWSER !== '1' && process.env.MATSENSE_SKIP_BROWSER !== '1') {
     console.log(`matsense: the browser suites (test/browser) are skipped: no Chromium at ${chromium}. ` +
       'Run them with `apt-get install -y chromium` (or MATSENSE_CHROMIUM=/path/to/chromium); CI requires them (MATSENSE_REQUIRE_BROWSER=1).');
+  }
+  if (!process.env.MATSENSE_RUNTIMES) {
+    console.log('matsense: the Deno, Bun and workerd runs (test/runtimes) are skipped: set MATSENSE_RUNTIMES to a node_modules folder ' +
+      'holding the npm packages deno, bun and miniflare (CI installs them: see .ci/run).');
   }
 }
