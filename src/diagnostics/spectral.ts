@@ -24,6 +24,8 @@ import { effectiveRank } from '../linalg/dense.js';
 import { symEig } from '../linalg/eig.js';
 import { principalAngles } from '../linalg/angles.js';
 import { singularValues, svd, thinSvdOfProduct } from '../linalg/svd.js';
+import { topKSvd } from '../linalg/topk.js';
+import type { BlockLinearMap } from '../operators/placed.js';
 import type { Problem } from '../problems/problem.js';
 import type { FactorModel } from '../rules/types.js';
 import type { Runtime } from '../runtime.js';
@@ -78,6 +80,13 @@ export interface SpectralRecord {
   imbalanceEig?: Float64Array[];
   anglesU?: Float64Array[];
   anglesV?: Float64Array[];
+  /**
+   * Principal angles (radians, ascending) between the top-r left (right) singular space of the back projection A*(y)
+   * — the space the near-zero power method turns F (G) towards — and the top-r singular space of F (G). Recorded when
+   * the rank r is known; the alignment phase is measured against these (docs/theory.md §7).
+   */
+  anglesDataU?: Float64Array[];
+  anglesDataV?: Float64Array[];
   signalMinF?: number[];
   noiseF?: number[];
   signalMinG?: number[];
@@ -138,6 +147,8 @@ export class SpectralDiagnostics implements Callback {
   private rec!: SpectralRecord;
   private problem!: Problem;
   private model!: FactorModel;
+  /** Top-r left and right singular spaces of A*(y) (n1 × r, n2 × r), when r is known. */
+  private dataSpaces?: { U: Float64Array; V: Float64Array; r: number };
   private lastIter = -1;
   private lastRel = NaN;
 
@@ -165,6 +176,21 @@ export class SpectralDiagnostics implements Callback {
       anglesV: truthV ? [] : undefined, signalMinG: truthV ? [] : undefined, noiseG: truthV ? [] : undefined,
       phases: { criteria: '', notes: [] },
     };
+    this.dataSpaces = undefined;
+    const r = s.problem.r;
+    if (r !== undefined && r <= Math.min(s.problem.n1, s.problem.n2)) {
+      try {
+        const M = s.problem.backProjection() as ReturnType<Problem['backProjection']> & Partial<Pick<BlockLinearMap, 'applyBlock' | 'applyTBlock'>>;
+        const { U, V } = topKSvd((x, o) => M.apply(x, o), (x, o) => M.applyT(x, o), s.problem.n1, s.problem.n2, r, {
+          iters: 12, oversample: 10, seed: 1, applyBlock: M.applyBlock, applyTBlock: M.applyTBlock,
+        });
+        this.dataSpaces = { U, V, r };
+        this.rec.anglesDataU = [];
+        if (asym) this.rec.anglesDataV = [];
+      } catch {
+        // an operator whose back projection is reachable only asynchronously: no data-space angles (noted at finish)
+      }
+    }
   }
 
   onIterate(s: IterateState): void {
@@ -199,6 +225,12 @@ export class SpectralDiagnostics implements Callback {
     }
     rec.svProduct.push(svP);
     rec.effectiveRank.push(effectiveRank(svP));
+    const ds = this.dataSpaces;
+    if (ds) {
+      const p = Math.min(ds.r, k);
+      rec.anglesDataU!.push(principalAngles(ds.U, topLeft(F, n1, k, p), n1, ds.r, p));
+      if (asym) rec.anglesDataV!.push(principalAngles(ds.V, topLeft(G, n2, k, p), n2, ds.r, p));
+    }
     const r = problem.r;
     if (rec.anglesU && r !== undefined) {
       const p = Math.min(r, k, n1);
@@ -230,15 +262,15 @@ export class SpectralDiagnostics implements Callback {
 /** Estimate the phase boundaries from a spectral record (criteria: see {@link PhaseEstimate}). */
 export function estimatePhases(rec: SpectralRecord, problem: Pick<Problem, 'r' | 'sigma'>, alignTol = 0.1, escapeFraction = 0.5): PhaseEstimate {
   const notes: string[] = [];
-  const criteria = `alignment ends at the first sample with sin θ_max(col U*, top-r left singular space of F) ≤ ${alignTol}` +
-    ` (and the same for G, V* in the asymmetric model); saddle escape ends at the first later sample with σ_r(F Gᵀ) ≥ ${escapeFraction}·σ_r(M*)`;
+  const criteria = `alignment ends at the first sample with sin θ_max(top-r singular space of A*(y), top-r singular space of F) ≤ ${alignTol}` +
+    ` (and the same for G and the right space in the asymmetric model); saddle escape ends at the first later sample with σ_r(F Gᵀ) ≥ ${escapeFraction}·σ_r(M*)`;
   let alignmentEnd: number | undefined;
-  if (!rec.anglesU) {
-    notes.push('alignment: U* is unknown, so the principal angles were not recorded');
+  if (!rec.anglesDataU) {
+    notes.push('alignment: the rank r (or the back projection A*(y)) is unknown, so the alignment angles were not recorded');
   } else {
+    const maxSin = (a: Float64Array[] | undefined, i: number) => (a ? Math.sin(a[i]![a[i]!.length - 1]!) : 0);
     for (let i = 0; i < rec.iter.length; i++) {
-      const maxSin = (a?: Float64Array[]) => (a ? Math.sin(a[i][a[i].length - 1]) : 0);
-      if (maxSin(rec.anglesU) <= alignTol && maxSin(rec.anglesV) <= alignTol) { alignmentEnd = rec.iter[i]; break; }
+      if (maxSin(rec.anglesDataU, i) <= alignTol && maxSin(rec.anglesDataV, i) <= alignTol) { alignmentEnd = rec.iter[i]; break; }
     }
     if (alignmentEnd === undefined) notes.push(`alignment: sin θ_max never fell to ${alignTol} in the sampled iterates`);
   }

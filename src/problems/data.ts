@@ -1,6 +1,7 @@
 /** Bring-your-own data: an operator matrix, measurements, and optionally the truth and test measurements. */
 import { OutOfMemoryError, ValidationError, formatBytes } from '../errors.js';
 import { CompletionOperator } from '../operators/completion.js';
+import { topKSvdDense } from '../linalg/topk.js';
 import { DenseOperator } from '../operators/dense.js';
 import { sortEntries } from '../operators/entries.js';
 import type { MeasurementOperator } from '../operators/operator.js';
@@ -104,11 +105,30 @@ function assemble(rt: Runtime, d: ProblemData, { N, m, mTest }: DataDims, op: Me
       const ty = owned.add(rt.f64(mTest).set(d.ytest));
       test = { op: tOp, y: ty };
     }
-    return new Problem({ n1, n2, m, r: d.r, symmetric: op.seesOnlySymmetric, op, y, Mstar, test }, owned.release);
+    const truth = Mstar ? truthFactors(Mstar.a, n1, n2, d.r) : undefined;
+    return new Problem({ n1, n2, m, r: d.r ?? truth?.sigma.length, symmetric: op.seesOnlySymmetric, op, y, Mstar, test,
+      Ustar: truth?.U, Vstar: truth?.V, sigma: truth?.sigma }, owned.release);
   } catch (e) {
     owned.release();
     throw e;
   }
+}
+
+/**
+ * A given M* as factors U* diag(σ) V*ᵀ (what the spectral diagnostics and the phase estimates need): its top-r
+ * singular triplets, r given, or its numerical rank (singular values above 1e-9·σ1) when that is at most 64 — above
+ * that, undefined (the phases are about low-rank targets).
+ */
+function truthFactors(M: Float64Array, n1: number, n2: number, r?: number): { U: Float64Array; sigma: Float64Array; V: Float64Array } | undefined {
+  const kmax = Math.min(n1, n2), want = Math.min(kmax, r ?? 64);
+  const { U, s, V } = topKSvdDense(Float64Array.from(M), n1, n2, want, { iters: 12, seed: 1 });
+  let rank = r ?? 0;
+  if (r === undefined) {
+    while (rank < want && s[rank]! > 1e-9 * s[0]!) rank++;
+    if (rank === 0 || (rank === want && want < kmax)) return undefined;
+  }
+  const cut = (A: Float64Array, n: number) => { const out = new Float64Array(n * rank); for (let a = 0; a < n; a++) for (let j = 0; j < rank; j++) out[a * rank + j] = A[a * want + j]!; return out; };
+  return { U: cut(U, n1), sigma: s.slice(0, rank), V: cut(V, n2) };
 }
 
 function isSymmetric(a: ArrayLike<number>, n: number): boolean {

@@ -1,6 +1,6 @@
 // The spectral diagnostics (docs/theory.md §7), the phase estimates, and the facts of §9.4–§9.5 they make visible.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createProblem, solveSync, Solver, ValidationError, type Runtime } from '../../src/index.js';
+import { createProblem, problemFromData, solveSync, Solver, ValidationError, type Runtime } from '../../src/index.js';
 import { SpectralDiagnostics, estimatePhases, signalNoiseSplit, type SpectralRecord } from '../../src/diagnostics/spectral.js';
 import { runtime } from '../helpers.js';
 
@@ -57,6 +57,41 @@ describe('§9.5 implicit balancing and low-rank bias (population operator, k = n
   });
 });
 
+describe('§7 the three phases of small-init GD (n = 30, r = 3, k = 8, m = 1800)', () => {
+  // alignment (towards the top-r singular space of A*(y)) takes a fixed number of steps; the saddle escape grows like
+  // log(1/α)/(ησ_r): measured 12 and 12/23/36/48 — as our NumPy reference gives (docs/theory.md §7)
+  const alphas = [1e-4, 1e-6, 1e-8];
+  it.each(['symmetric', 'asymmetric'] as const)('%s: alignment ends well before the escape; its length stays fixed while the escape grows like log(1/α)', (model) => {
+    const p = createProblem(rt, { n1: 30, r: 3, m: 1800, symmetric: model === 'symmetric', seed: 1 });
+    try {
+      const ph = alphas.map((alpha) => solveSync(rt, p, { k: 8, init: { alpha, seed: 2 }, maxIter: 120, tol: 0, diagnosticsEvery: 1 }).diagnostics.spectral as SpectralRecord)
+        .map((rec) => rec.phases);
+      for (const x of ph) { expect(x.alignmentEnd, x.notes.join('; ')).toBeDefined(); expect(x.saddleEscapeEnd, x.notes.join('; ')).toBeDefined(); }
+      const a = ph.map((x) => x.alignmentEnd!), e = ph.map((x) => x.saddleEscapeEnd!);
+      expect(e[1]! - a[1]!).toBeGreaterThan(15); // α = 1e-6: well before
+      expect(Math.max(...a) - Math.min(...a)).toBeLessThanOrEqual(3); // alignment length independent of α
+      const step1 = e[1]! - e[0]!, step2 = e[2]! - e[1]!; // α ÷ 100 each time: equal increments of the escape
+      expect(step1).toBeGreaterThan(6);
+      expect(Math.abs(step1 - step2)).toBeLessThanOrEqual(3);
+    } finally { p.dispose(); }
+  });
+
+  it('with a loaded M* (problemFromData), U*, V* and σ(M*) come from it, and the phases are estimated', () => {
+    const g = createProblem(rt, { n1: 30, r: 3, m: 1800, symmetric: true, seed: 1 });
+    const Mstar = new Float64Array(30 * 30);
+    const U = g.Ustar!, sig = g.sigma!;
+    for (let a = 0; a < 30; a++) for (let b = 0; b < 30; b++) { let v = 0; for (let q = 0; q < 3; q++) v += U[a * 3 + q]! * sig[q]! * U[b * 3 + q]!; Mstar[a * 30 + b] = v; }
+    const loaded = problemFromData(rt, { n1: 30, n2: 30, A: Float64Array.from((g.op as unknown as { A: { a: Float32Array } }).A.a), y: g.y.a.slice(), Mstar });
+    try {
+      expect(loaded.r).toBe(3);
+      for (let q = 0; q < 3; q++) expect(loaded.sigma![q]).toBeCloseTo(sig[q]!, 10);
+      const rec = solveSync(rt, loaded, { k: 8, init: { alpha: 1e-6, seed: 2 }, maxIter: 80, tol: 0, diagnosticsEvery: 1 }).diagnostics.spectral as SpectralRecord;
+      expect(rec.phases.notes).toEqual([]);
+      expect(rec.phases.saddleEscapeEnd! - rec.phases.alignmentEnd!).toBeGreaterThan(15);
+    } finally { loaded.dispose(); g.dispose(); }
+  });
+});
+
 describe('SpectralDiagnostics', () => {
   it('records every K iterations, with shapes per model and the signal/noise split', () => {
     const p = createProblem(rt, { n1: 10, n2: 8, r: 2, kappa: 4, operator: 'identity', seed: 5 });
@@ -104,7 +139,7 @@ describe('SpectralDiagnostics', () => {
   });
 
   it('phase estimates with unknown truth say why they are missing', () => {
-    const rec = { iter: [0, 10], anglesU: undefined, anglesV: undefined, svProduct: [new Float64Array([1e-6, 1e-6]), new Float64Array([1, 0.1])] } as unknown as SpectralRecord;
+    const rec = { iter: [0, 10], anglesDataU: undefined, anglesDataV: undefined, svProduct: [new Float64Array([1e-6, 1e-6]), new Float64Array([1, 0.1])] } as unknown as SpectralRecord;
     const ph = estimatePhases(rec, { r: undefined, sigma: undefined });
     expect(ph.alignmentEnd).toBeUndefined();
     expect(ph.saddleEscapeEnd).toBeUndefined();

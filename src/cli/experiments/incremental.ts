@@ -55,7 +55,7 @@ export const incremental: Experiment = {
     ctx.log(gridTable(['α', 'η', 'max σ_{r+1}(F Gᵀ)', '‖FᵀF − GᵀG‖ at init', 'max along the run', 'max / α²', 'final rel. error'],
       out.map((o) => [fmt(o.alpha), fmt(o.res.eta), fmt(extraMax(o)), fmt(imb(o)[0]), fmt(imbMax(o)), fmt(imbMax(o) / o.alpha ** 2), fmt(o.res.record.relError!.at(-1))])));
     const ph = main.track.phases;
-    ctx.log(`  Phases at α = ${main.alpha} (spectral diagnostics, every ${every} iterations): alignment with col(U*), col(V*) ends at ` +
+    ctx.log(`  Phases at α = ${main.alpha} (spectral diagnostics, every ${every} iterations): alignment with the top-r singular spaces of A*(y) ends at ` +
       `${ph.alignmentEnd ?? '—'}, saddle escape (σ_r(F Gᵀ) ≥ ½σ_r(M*)) at ${ph.saddleEscapeEnd ?? '—'}, then local refinement` +
       `${ph.notes.length ? ` (${ph.notes.join('; ')})` : ''}.`);
     const [a6, a3, a6s] = out as [typeof main, typeof main, typeof main];
