@@ -26,6 +26,8 @@ export interface MethodContext {
   k: number;
   /** σ̂1: top singular value of A*(y) (an estimate of σ1(M*) from the data alone). */
   sigma1Hat: number;
+  /** The top q singular values of A*(y) (Problem.backProjectionSpectrum), computed on first call. */
+  spectrum: (q: number) => Float64Array;
   /**
    * The operator's factor for default step sizes (`MeasurementOperator.stepScale`: 1 for operators with E[A*A] = I;
    * smaller where the loss is more curved). Every method multiplies its default η by it.

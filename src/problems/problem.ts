@@ -9,7 +9,8 @@
 import { StateError } from '../errors.js';
 import type { MeasurementOperator } from '../operators/operator.js';
 import type { LinearMap } from '../operators/pass.js';
-import { topSingularValue } from '../linalg/topk.js';
+import { topKSvd, topSingularValue } from '../linalg/topk.js';
+import type { BlockLinearMap } from '../operators/placed.js';
 import type { F64Buf } from '../runtime.js';
 import { samplingInfo } from './sampling.js';
 
@@ -93,6 +94,7 @@ export class Problem {
   private disposed = false;
   private backProj?: LinearMap;
   private sigma1?: number;
+  private readonly spectra = new Map<number, Float64Array>();
 
   constructor(parts: ProblemParts, private readonly release: () => void, private readonly base?: Problem) {
     this.n1 = parts.n1; this.n2 = parts.n2; this.m = parts.m; this.r = parts.r; this.symmetric = parts.symmetric;
@@ -134,6 +136,23 @@ export class Problem {
       this.sigma1 = topSingularValue((x, o) => M.apply(x, o), (x, o) => M.applyT(x, o), this.n1, this.n2);
     }
     return this.sigma1;
+  }
+
+  /**
+   * The top q singular values of the back projection A*(y), descending (randomized subspace iteration: products
+   * only, never formed). Since E[A*A] = I they estimate M*'s above the data's noise floor. Cached per q.
+   */
+  backProjectionSpectrum(q: number): Float64Array {
+    this.checkLive();
+    const qq = Math.max(1, Math.min(q, this.n1, this.n2));
+    const hit = this.spectra.get(qq);
+    if (hit) return hit;
+    const M = this.backProjection() as LinearMap & Partial<Pick<BlockLinearMap, 'applyBlock' | 'applyTBlock'>>;
+    const { s } = topKSvd((x, o) => M.apply(x, o), (x, o) => M.applyT(x, o), this.n1, this.n2, qq, {
+      iters: 8, oversample: 10, seed: 1, applyBlock: M.applyBlock, applyTBlock: M.applyTBlock,
+    });
+    this.spectra.set(qq, s);
+    return s;
   }
 
   /** {@link backProjection}, awaitable. */

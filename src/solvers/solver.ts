@@ -315,7 +315,7 @@ export abstract class SolverCore {
     let rule: UpdateRule<any>, ruleParams: Record<string, number> = {}, eta: number | undefined;
     if (plan.rule) rule = plan.rule;
     else {
-      const made = plan.method!.create(validateParams(plan.method!, plan.params), { problem: p, kind: this.kind, k, sigma1Hat: p.sigma1Hat(), stepScale: p.op.stepScale });
+      const made = plan.method!.create(validateParams(plan.method!, plan.params), { problem: p, kind: this.kind, k, sigma1Hat: p.sigma1Hat(), spectrum: (q: number) => p.backProjectionSpectrum(q), stepScale: p.op.stepScale });
       rule = made.rule; eta = made.eta; ruleParams = made.params;
     }
     const bufs: F64Buf[] = [];

@@ -62,12 +62,13 @@ describe('experiment findings (quick): the other four experiments', () => {
     expect(extra).toBeLessThan(1e-5); // α = 1e-6: the low-rank bias keeps σ_{r+1} at the init scale, far below σ_r
   });
 
-  it('methods-kappa: GD slows > 10× from κ = 1 to 100 while PrecGD changes < 3× and AGN < 4×', async () => {
+  it('methods-kappa: GD slows > 10× from κ = 1 to 100 while PrecGD changes < 3×, AGN < 4× and ScaledGD(λ) < 6×', async () => {
     const r = await cli(['experiment', 'methods-kappa', '--quick', '--out', tempDir()]);
     const line = /iterations until σ_r is learned: (.*?);\s*to 1e-6/.exec(r.out)![1]!;
     const ratio = (name: string) => { const m = new RegExp(`${name} (\\d+) → (\\d+)`).exec(line)!; return Number(m[2]) / Number(m[1]); };
     expect(ratio('gd')).toBeGreaterThan(10);
     expect(ratio('precgd')).toBeLessThan(3);
+    expect(ratio('scaledgd-lambda')).toBeLessThan(6);
     expect(ratio('agn')).toBeLessThan(4);
   });
 

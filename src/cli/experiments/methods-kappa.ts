@@ -12,7 +12,7 @@ const METHODS = ['gd', 'scaledgd-lambda', 'precgd', 'agn'] as const;
 export const methodsKappa: Experiment = {
   name: 'methods-kappa',
   title: 'GD, ScaledGD(λ), PrecGD and AGN across condition numbers κ',
-  shows: 'GD slows down as κ grows (its rate is set by σ_r = 1/κ), while the preconditioned methods are nearly insensitive to κ; error vs iteration and vs wall time',
+  shows: 'GD slows down as κ grows (its rate is set by σ_r = 1/κ) while the preconditioned methods (ScaledGD(λ), PrecGD, AGN) slow down far less; the growth factors are measured and stated; error vs iteration and vs wall time',
   requires: METHODS,
   async run(ctx) {
     const q = ctx.quick;
@@ -55,7 +55,13 @@ export const methodsKappa: Experiment = {
     const k0 = kappas[0]!, k1 = kappas[kappas.length - 1]!;
     const desc = (mname: string, which: 0 | 1) => { const a = itersTo(mname, k0, which), b = itersTo(mname, k1, which); return `${mname} ${a ?? `>${iters}`} → ${b ?? `>${iters}`}`; };
     ctx.log(`  From κ = ${k0} to κ = ${k1}, iterations until σ_r is learned: ${METHODS.map((mn) => desc(mn, 0)).join('; ')}; ` +
-      `to 1e-6: ${METHODS.map((mn) => desc(mn, 1)).join('; ')}. ` +
-      `(GD and ScaledGD(λ) from a small init with k > r then face the α-dependent slow phase of alpha-sweep: their error plateaus near α-level.)`);
+      `to 1e-6: ${METHODS.map((mn) => desc(mn, 1)).join('; ')}.`);
+    // the words say only what the table shows: each method's growth factor across κ, and which reach 1e-6
+    const growth = (mname: string) => { const a = itersTo(mname, k0, 0), b = itersTo(mname, k1, 0); return a !== undefined && b !== undefined ? b / a : Infinity; };
+    const pre = METHODS.filter((mn) => mn !== 'gd').map((mn) => [mn, growth(mn)] as const);
+    const stalled = METHODS.filter((mn) => kappas.some((c) => itersTo(mn, c, 1) === undefined));
+    ctx.log(`  Learning σ_r takes ×${fmt(growth('gd'))} more GD iterations at κ = ${k1} than at κ = ${k0}, and ` +
+      `${pre.map(([mn, g]) => `×${fmt(g)} for ${mn}`).join(', ')}: preconditioning removes most of GD's dependence on κ. ` +
+      (stalled.length ? `${stalled.join(' and ')} did not reach 1e-6 within ${iters} iterations for some κ (from a small init with k > r, plain GD meets the α-dependent slow phase of alpha-sweep).` : `Every method reached 1e-6 for every κ.`));
   },
 };
