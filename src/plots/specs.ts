@@ -317,7 +317,8 @@ function buildLineSpec(
     width,
     height,
     background: 'white',
-    config: { legend: { orient: 'right' }, axis: { labelFontSize: 11, titleFontSize: 12 } },
+    // no label limit: Vega-Lite cuts legend labels at 160 px by default, which made k = r and k > r indistinguishable
+    config: { legend: { orient: 'right', labelLimit: 0, titleLimit: 0 }, axis: { labelFontSize: 11, titleFontSize: 12 } },
     layer: layers,
   };
   return spec as TopLevelSpec;
@@ -350,8 +351,8 @@ export interface ErrorCurvesOptions {
 }
 
 const METRIC_TITLE: Record<'relError' | 'relResidual', string> = {
-  relError: 'relative error ‖FGᵀ − M*‖F / ‖M*‖F',
-  relResidual: 'relative residual ‖A(FGᵀ) − y‖ / ‖y‖',
+  relError: 'relative error ‖M̂ − M*‖F / ‖M*‖F (M̂ = F Gᵀ or X Xᵀ)',
+  relResidual: 'relative residual ‖A(M̂) − y‖ / ‖y‖',
 };
 
 /**

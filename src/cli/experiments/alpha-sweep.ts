@@ -42,7 +42,7 @@ export const alphaSweep: Experiment = {
         String(firstBelow(it, e, 1e-6) ?? '—'), fmt(last(e)), fired ? String(fired.iter) : '—']);
     }
     ctx.log('');
-    ctx.log(gridTable(['method', 'α', `rate ρ per 100 it. (err ${hi}→${lo})`, 'ρ / α²', 'iters to 1e-6', 'final error', 'modified at'], rows));
+    ctx.log(gridTable(['method', 'α', `rate ρ per 100 it. (err ${hi}→${lo} or end)`, 'ρ / α²', 'iters to 1e-6', 'final error', 'modified at'], rows));
     const spread = (a: number[]) => { const f = a.filter(Number.isFinite); return f.length > 1 ? Math.max(...f) / Math.min(...f) : NaN; };
     ctx.log(`  Plain GD: the late rate changes by a factor ${fmt(spread(rates.gd!))} across α = ${alphas[0]}…${alphas[alphas.length - 1]} ` +
       `(α² changes by ${fmt((alphas[0]! / alphas[alphas.length - 1]!) ** 2)}); with the one-step modification by a factor ${fmt(spread(rates['gd-rebalance']!))}.`);
@@ -52,7 +52,7 @@ export const alphaSweep: Experiment = {
     await plot(ctx, 'alpha-sweep-rebalance', errorCurves(byMethod('gd-rebalance'), { title: 'GD with the one-step modification: error vs iteration for several α' }),
       curvesCsv(runs.filter((x) => x.method === 'gd-rebalance').map((x) => x.res)));
     await plot(ctx, 'alpha-sweep-rates', scatterLog({
-      title: 'Late linear rate vs α', x: { field: 'alpha', title: 'init scale α' }, y: { title: `rate ρ per iteration (error ${hi} → ${lo})` }, connect: true,
+      title: 'Late linear rate vs α', x: { field: 'alpha', title: 'init scale α' }, y: { title: `rate ρ per iteration (error ${hi} → ${lo}, or to the run's end)` }, connect: true,
       series: [{ name: 'GD', x: alphas, y: rates.gd! }, { name: 'GD + one-step modification', x: alphas, y: rates['gd-rebalance']! }],
     }), { alpha: alphas, rateGd: rates.gd!, rateRebalance: rates['gd-rebalance']! });
   },
