@@ -10,7 +10,11 @@ export interface DotTestResult {
   lhs: number;
   /** ⟨X, A*(v)⟩ */
   rhs: number;
-  /** |lhs − rhs| / max(|lhs|, |rhs|, tiny) */
+  /**
+   * |lhs − rhs| / max(‖A(X)‖‖v‖, ‖X‖‖A*(v)‖): the difference against the scale that bounds the rounding of the two
+   * inner products (Cauchy–Schwarz). Not against |lhs|, which cancellation can make arbitrarily small, so that a
+   * correct operator would fail at random; a wrong adjoint still errs by a fraction of this scale of order 1/√m.
+   */
   relError: number;
 }
 
@@ -23,9 +27,10 @@ export function dotTest(op: MeasurementOperator, opts: { rtol?: number; seed?: n
   const v = Float64Array.from({ length: op.m }, rnd);
   const AX = op.apply(X, new Float64Array(op.m));
   const Av = op.adjoint(v, new Float64Array(op.N));
-  let lhs = 0, rhs = 0;
-  for (let i = 0; i < op.m; i++) lhs += AX[i] * v[i];
-  for (let j = 0; j < op.N; j++) rhs += X[j] * Av[j];
-  const relError = Math.abs(lhs - rhs) / Math.max(Math.abs(lhs), Math.abs(rhs), 1e-300);
+  let lhs = 0, rhs = 0, nAX = 0, nv = 0, nX = 0, nAv = 0;
+  for (let i = 0; i < op.m; i++) { lhs += AX[i] * v[i]; nAX += AX[i] * AX[i]; nv += v[i] * v[i]; }
+  for (let j = 0; j < op.N; j++) { rhs += X[j] * Av[j]; nX += X[j] * X[j]; nAv += Av[j] * Av[j]; }
+  const scale = Math.max(Math.sqrt(nAX * nv), Math.sqrt(nX * nAv), 1e-300);
+  const relError = Math.abs(lhs - rhs) / scale;
   return { passed: relError <= rtol, lhs, rhs, relError };
 }
