@@ -1,15 +1,17 @@
 /**
- * The demo's solver worker: builds a problem and runs a method with matsense (imported from the package
- * source), posting decimated live points while it runs and the full record when it ends. A run is stopped with
- * an AbortSignal ({type: 'stop'}); the page also terminates the worker if a stop is not honoured quickly
- * (e.g. while a large problem is still being generated).
+ * The demo's solver worker: builds a problem and runs a method with matsense (imported from the package source) —
+ * or one of the papers' comparisons, several runs on the same data one after another — posting decimated live points
+ * while each runs and the full records when all end. A run is stopped with an AbortSignal ({type: 'stop'}); the page
+ * also terminates the worker if a stop is not honoured quickly (e.g. while a large problem is still being generated).
  */
 import {
+  DenseOperator,
   METHODS,
   createProblemParallel,
   createProblem,
   createRuntime,
   factorDistance,
+  problemFromOperator,
   sharedMemorySupported,
   solve,
   type Callback,
@@ -18,6 +20,8 @@ import {
   type ProblemOptions,
   type RunResult,
   type Runtime,
+  type SetupState,
+  SpectralDiagnostics,
   type SolveOptions,
   type SpectralRecord,
 } from '../../src/index.js';
@@ -37,20 +41,24 @@ function threadMode(): ThreadMode {
 }
 
 function emptyPoints(): LivePoints {
-  return { iter: [], loss: [], relError: [], relResidual: [], imbalance: [], svIter: [], sv: [] };
+  return { iter: [], loss: [], relError: [], testError: [], imbalance: [], svIter: [], sv: [] };
 }
 
 /**
- * Samples the iterates for the live plots: every iterate early on, then every `every`-th, so a long run sends
- * at most a few hundred points per curve. Singular values of F Gᵀ come from the thin SVD of the factors
- * (O((n1 + n2)k² + k³)), the imbalance from the k × k Gram matrices.
+ * Samples the iterates for the live plots: every iterate early on, then every `every`-th, so a long run sends at most a
+ * few hundred points per curve. Singular values of F Gᵀ come from the thin SVD of the factors (O((n1 + n2)k² + k³)),
+ * the imbalance from the k × k Gram matrices. Its own time is measured, so that the solver's time per iteration can
+ * be reported without it. The saddle escape (σ_r(F Gᵀ) ≥ ½σ_r(M*)) is marked live.
  */
 class LiveSampler implements Callback {
   points = emptyPoints();
+  markers: PhaseMarker[] = [];
+  ms = 0;
   private readonly every: number;
   private mstarNorm = 0;
+  private escaped = false;
 
-  constructor(maxIter: number) {
+  constructor(maxIter: number, private readonly sigmaR: number | undefined) {
     this.every = Math.max(1, Math.floor(maxIter / 300));
   }
 
@@ -61,10 +69,10 @@ class LiveSampler implements Callback {
   onIterate(s: IterateState): void {
     const t = s.iter;
     if (t >= 20 && t % this.every !== 0) return;
+    const t0 = performance.now();
     const p = this.points;
     p.iter.push(t);
     p.loss.push(s.loss);
-    p.relResidual.push(s.relResidual);
     const { model, problem } = s;
     if (problem.Ustar && problem.Vstar && problem.sigma && this.mstarNorm > 0) {
       // from the factors (thin QRs), never the n1 × n2 estimate
@@ -73,13 +81,21 @@ class LiveSampler implements Callback {
     } else {
       p.relError.push(NaN);
     }
+    p.testError.push(NaN); // the test error comes with the final record
     const F = model.F.a, G = model.G.a, { n1, n2, k } = model;
     p.imbalance.push(model.kind === 'asymmetric' ? imbalance(F, G, n1, n2, k) : 0);
     // singular values on a coarser grid (they are the most expensive sample)
     if (t < 20 ? t % 2 === 0 : t % (this.every * 2) === 0) {
+      const sv = Array.from(thinSvdOfProduct(F, G, n1, model.kind === 'asymmetric' ? n2 : n1, k).s);
       p.svIter.push(t);
-      p.sv.push(Array.from(thinSvdOfProduct(F, G, n1, model.kind === 'asymmetric' ? n2 : n1, k).s));
+      p.sv.push(sv);
+      const r = problem.r;
+      if (!this.escaped && r !== undefined && this.sigmaR !== undefined && sv.length >= r && sv[r - 1]! >= 0.5 * this.sigmaR) {
+        this.escaped = true;
+        this.markers.push({ iter: t, label: 'saddle escaped' });
+      }
     }
+    this.ms += performance.now() - t0;
   }
 
   /** Hand over what was sampled since the last call. */
@@ -90,14 +106,30 @@ class LiveSampler implements Callback {
   }
 }
 
+/**
+ * The library's spectral diagnostics (singular values, phase estimates), timed: the solver's time per iteration is
+ * reported without the diagnostics the page asked for.
+ */
+class TimedSpectral implements Callback {
+  readonly name = 'spectral';
+  ms = 0;
+  private readonly inner: SpectralDiagnostics;
+  constructor(every: number) { this.inner = new SpectralDiagnostics({ every }); }
+  private timed<T>(f: () => T): T { const t0 = performance.now(); try { return f(); } finally { this.ms += performance.now() - t0; } }
+  onSetup(s: SetupState): void { this.timed(() => this.inner.onSetup(s)); }
+  onIterate(s: IterateState): void { this.timed(() => this.inner.onIterate(s)); }
+  onFinish(): void { this.timed(() => this.inner.onFinish()); }
+  result(): SpectralRecord { return this.inner.result(); }
+}
+
 /** ‖FᵀF − GᵀG‖_F. */
 function imbalance(F: Float64Array, G: Float64Array, n1: number, n2: number, k: number): number {
   let s = 0;
   for (let a = 0; a < k; a++) {
     for (let b = a; b < k; b++) {
       let f = 0, g = 0;
-      for (let i = 0; i < n1; i++) f += F[i * k + a] * F[i * k + b];
-      for (let i = 0; i < n2; i++) g += G[i * k + a] * G[i * k + b];
+      for (let i = 0; i < n1; i++) f += F[i * k + a]! * F[i * k + b]!;
+      for (let i = 0; i < n2; i++) g += G[i * k + a]! * G[i * k + b]!;
       s += (a === b ? 1 : 2) * (f - g) * (f - g);
     }
   }
@@ -108,8 +140,8 @@ function imbalance(F: Float64Array, G: Float64Array, n1: number, n2: number, k: 
 function markersOf(result: RunResult): PhaseMarker[] {
   const out: PhaseMarker[] = [];
   const ph = (result.diagnostics.spectral as SpectralRecord | undefined)?.phases;
-  if (ph?.alignmentEnd !== undefined) out.push({ iter: ph.alignmentEnd, label: 'alignment ends' });
-  if (ph?.saddleEscapeEnd !== undefined) out.push({ iter: ph.saddleEscapeEnd, label: 'saddle escaped: refinement' });
+  if (ph?.alignmentEnd !== undefined) out.push({ iter: ph.alignmentEnd, label: 'aligned' });
+  if (ph?.saddleEscapeEnd !== undefined) out.push({ iter: ph.saddleEscapeEnd, label: 'escaped: refinement' });
   for (const e of result.events) out.push({ iter: e.iter, label: e.kind });
   return out;
 }
@@ -121,7 +153,6 @@ function spectralSv(result: RunResult): { iter: number[]; values: number[][] } |
   return { iter: Array.from(sp.iter), values: sp.svProduct.map((v) => Array.from(v)) };
 }
 
-/** Single-threaded runtime, and the shared-memory one used by threaded runs (created on first use). */
 /** Indices of a record of length n worth plotting: all of the first 50, then at most ~1500 evenly spaced, and the last. */
 function plotIndices(n: number): number[] {
   const stride = Math.max(1, Math.ceil(n / 1500));
@@ -131,7 +162,48 @@ function plotIndices(n: number): number[] {
 }
 
 function thin(a: ArrayLike<number>, idx: number[]): number[] {
-  return idx.map((i) => a[i]);
+  return idx.map((i) => a[i]!);
+}
+
+/** The runs a comparison makes: a label, the model, the method and α of each. */
+function plan(p: RunParams): { label: string; model: RunParams['model']; method: string; alpha: number }[] {
+  switch (p.compare) {
+    case 'alpha':
+      return [1, 1e-2, 1e-4].map((f) => ({ label: `α = ${(p.alpha * f).toExponential(0)}`, model: p.model, method: p.method, alpha: p.alpha * f }));
+    case 'rebalance':
+      return ['gd', 'gd-rebalance'].map((method) => ({ label: method === 'gd' ? 'GD' : 'GD + one-step modification', model: p.model, method, alpha: p.alpha }));
+    case 'model':
+      // Xiong, Ding & Du's comparison is of plain GD on both models (several methods fit F Gᵀ only)
+      return (['symmetric', 'asymmetric'] as const).map((model) => ({ label: model === 'symmetric' ? 'X Xᵀ' : 'F Gᵀ', model, method: 'gd', alpha: p.alpha }));
+    default:
+      return [{ label: `${p.method}, α = ${p.alpha}`, model: p.model, method: p.method, alpha: p.alpha }];
+  }
+}
+
+/**
+ * The data of a run. A symmetric target for X Xᵀ; for the X Xᵀ vs F Gᵀ comparison one symmetric PSD target measured
+ * by a general Gaussian operator, the same data for both models (a symmetric operator would hide the antisymmetric
+ * part of F Gᵀ from the loss).
+ */
+async function makeProblem(runtime: Runtime, p: RunParams, threads: number, memory: 'shared' | 'message'): Promise<Problem> {
+  const symmetric = p.model === 'symmetric' || p.compare === 'model';
+  const mTest = p.operator === 'completion' ? Math.min(200, p.n1 * p.n2 - p.m) : 200;
+  const po: ProblemOptions = {
+    operator: p.operator, n1: p.n1, n2: symmetric ? p.n1 : p.n2, r: p.r, m: p.m, kappa: p.kappa, seed: p.seed,
+    symmetric, ...(mTest > 0 ? { mTest } : {}),
+  };
+  if (p.compare === 'model') {
+    const t = createProblem(runtime, { ...po, m: 1, mTest: undefined, operator: 'gaussian' });
+    const U = t.Ustar!.slice(), sigma = t.sigma!.slice(), n = p.n1, r = p.r;
+    t.dispose();
+    const M = new Float64Array(n * n);
+    for (let a = 0; a < n; a++) for (let b = 0; b < n; b++) { let v = 0; for (let j = 0; j < r; j++) v += U[a * r + j]! * sigma[j]! * U[b * r + j]!; M[a * n + b] = v; }
+    const op = DenseOperator.gaussian(runtime, { m: p.m, n1: n, n2: n, seed: p.seed + 1000 });
+    const y = new Float64Array(p.m);
+    op.apply(M, y);
+    return problemFromOperator(runtime, { op, y, truth: { U, sigma, V: U }, r, symmetric: true });
+  }
+  return threads > 1 ? createProblemParallel(runtime, { ...po, threads, memory }) : createProblem(runtime, po);
 }
 
 let rt: Runtime | undefined;
@@ -148,63 +220,62 @@ async function run(id: number, p: RunParams): Promise<void> {
   if (stopped.has(id)) ctrl.abort();
   let problem: Problem | undefined;
   try {
-    const mode = threadMode(), useThreads = p.threads > 1 && mode !== 'none', shared = useThreads && mode === 'shared';
+    const mode = threadMode(), useThreads = p.threads > 1 && mode !== 'none' && p.compare !== 'model', shared = useThreads && mode === 'shared';
     post({ type: 'status', id, text: `loading the kernels${shared ? ' (threaded build, shared memory)' : ''}…` });
     const runtime = shared ? (rtShared ??= await createRuntime({ shared: true })) : (rt ??= await createRuntime());
     post({ type: 'status', id, text: `generating the problem (${p.operator}, ${p.n1} × ${p.n2}, r = ${p.r}, m = ${p.m}${useThreads ? `, ${p.threads} threads` : ''})…` });
     if (ctrl.signal.aborted) throw Object.assign(new Error('stopped before the run started'), { name: 'Stopped' });
-    const po: ProblemOptions = { operator: p.operator, n1: p.n1, n2: p.n2, r: p.r, m: p.m, kappa: p.kappa, seed: p.seed };
-    problem = useThreads
-      ? await createProblemParallel(runtime, { ...po, threads: p.threads, memory: shared ? 'shared' : 'message' })
-      : createProblem(runtime, po);
-    if (ctrl.signal.aborted) throw Object.assign(new Error('stopped before the run started'), { name: 'Stopped' });
-    const sampler = new LiveSampler(p.maxIter);
-    const opts: SolveOptions = {
-      k: p.k,
-      method: p.method,
-      ...(p.eta !== undefined ? { eta: p.eta } : {}),
-      init: { alpha: p.alpha },
-      maxIter: p.maxIter,
-      tol: p.tol,
-      callbacks: [sampler],
-      // spectral diagnostics (singular values of F Gᵀ, phase estimates) at ≤ ~300 samples per run
-      diagnosticsEvery: Math.max(1, Math.floor(p.maxIter / 300)),
-      signal: ctrl.signal,
-      progressEveryMs: 100,
-      onProgress: (pr) => post({ type: 'progress', id, iter: pr.iter, maxIter: pr.maxIter, points: sampler.take() }),
-    };
-    post({ type: 'status', id, text: 'running…' });
-    const res = await solve(runtime, problem, opts);
-    const rec = res.record;
-    const keep = plotIndices(rec.iter.length);
-    const spec = spectralSv(res);
-    const sampled = sampler.take();
-    const last = <T>(a: ArrayLike<T> | undefined): T | undefined => (a && a.length ? a[a.length - 1] : undefined);
-    const summary: RunSummary = {
-      method: res.method,
-      iterations: res.iterations,
-      stopReason: res.stopReason,
-      message: res.message,
-      finalRelError: last(rec.relError) ?? null,
-      finalLoss: last(rec.loss) ?? NaN,
-      eta: res.eta ?? null,
-      timeMs: res.timeMs,
-      msPerIter: res.iterations > 0 ? res.timeMs / res.iterations : 0,
-      threads: useThreads ? p.threads : 1,
-      threadMode: useThreads ? mode : 'none',
-      warnings: res.warnings,
-      record: {
-        iter: thin(rec.iter, keep),
-        loss: thin(rec.loss, keep),
-        relError: rec.relError ? thin(rec.relError, keep) : null,
-        imbalance: rec.imbalance ? thin(rec.imbalance, keep) : null,
-      },
-      // null: the page keeps the singular values it sampled live
-      sv: spec ?? null,
-      markers: markersOf(res),
-    };
-    post({ type: 'progress', id, iter: res.iterations, maxIter: p.maxIter, points: sampled });
-    post({ type: 'done', id, summary });
+    problem = await makeProblem(runtime, p, useThreads ? p.threads : 1, shared ? 'shared' : 'message');
+    const sigmaStar = problem.sigma ? Array.from(problem.sigma) : [];
+    const runs = plan(p), summaries: RunSummary[] = [];
+    for (const [index, spec] of runs.entries()) {
+      if (ctrl.signal.aborted) break;
+      post({ type: 'start', id, run: { index, label: spec.label }, count: runs.length, sigmaStar });
+      const sampler = new LiveSampler(p.maxIter, sigmaStar[p.r - 1]);
+      const spectral = new TimedSpectral(Math.max(1, Math.floor(p.maxIter / 300)));
+      const params = spec.method === p.method ? p.params : {};
+      const opts: SolveOptions = {
+        k: p.k,
+        model: spec.model,
+        method: spec.method,
+        ...(p.eta !== undefined ? { eta: p.eta } : {}),
+        ...(Object.keys(params).length ? { params } : {}),
+        init: { alpha: spec.alpha },
+        maxIter: p.maxIter,
+        tol: p.tol,
+        // spectral diagnostics (singular values of F Gᵀ, phase estimates) at ≤ ~300 samples per run, timed
+        callbacks: [sampler, spectral],
+        signal: ctrl.signal,
+        progressEveryMs: 100,
+        onProgress: (pr) => post({ type: 'progress', id, run: index, iter: pr.iter, maxIter: pr.maxIter, points: sampler.take(), markers: sampler.markers.splice(0) }),
+      };
+      post({ type: 'status', id, text: runs.length > 1 ? `running ${spec.label} (${index + 1} of ${runs.length})…` : 'running…' });
+      const res = await solve(runtime, problem, opts);
+      const rec = res.record;
+      const keep = plotIndices(rec.iter.length);
+      const last = <T>(a: ArrayLike<T> | undefined): T | undefined => (a && a.length ? a[a.length - 1] : undefined);
+      summaries.push({
+        label: spec.label, method: res.method, model: res.model, k: res.k, r: p.r, alpha: spec.alpha,
+        iterations: res.iterations, stopReason: res.stopReason, message: res.message,
+        finalRelError: last(rec.relError) ?? null, finalTestError: last(rec.testError) ?? null, finalLoss: last(rec.loss) ?? NaN,
+        eta: res.eta ?? null, timeMs: res.timeMs,
+        msPerIter: res.iterations > 0 ? Math.max(0, res.timeMs - sampler.ms - spectral.ms) / res.iterations : 0, // sampling and diagnostics excluded
+        threads: useThreads ? p.threads : 1, threadMode: useThreads ? mode : 'none',
+        warnings: res.warnings, events: res.events.map((e) => ({ iter: e.iter, kind: e.kind, detail: e.detail })),
+        record: {
+          iter: thin(rec.iter, keep), loss: thin(rec.loss, keep),
+          relError: rec.relError ? thin(rec.relError, keep) : null,
+          testError: rec.testError ? thin(rec.testError, keep) : null,
+          imbalance: rec.imbalance ? thin(rec.imbalance, keep) : null,
+        },
+        // null: the page keeps the singular values it sampled live
+        sv: spectralSv(res) ?? null,
+        sigmaStar,
+        markers: markersOf(res),
+      });
+      post({ type: 'progress', id, run: index, iter: res.iterations, maxIter: p.maxIter, points: sampler.take(), markers: sampler.markers.splice(0) });
+    }
+    post({ type: 'done', id, summaries });
   } catch (e) {
     const err = e as Error;
     post({ type: 'error', id, name: err?.name ?? 'Error', message: err?.message ?? String(e) });
@@ -232,6 +303,6 @@ post({
     sharedMemory: sharedMemorySupported(),
     threadMode: threadMode(),
     hardwareConcurrency: navigator.hardwareConcurrency ?? 1,
-    methods: Object.values(METHODS).map((m) => ({ name: m.name, summary: m.summary, params: m.params.map((q) => q.name) })),
+    methods: Object.values(METHODS).map((m) => ({ name: m.name, summary: m.summary, models: [...m.models], params: m.params.map((q) => ({ name: q.name, doc: q.doc })) })),
   },
 });

@@ -69,6 +69,8 @@ export interface LineChartOptions {
   height?: number;
   /** Vertical rules with labels. */
   markers?: PlotMarker[];
+  /** Horizontal reference lines with labels (e.g. the target's singular values), in the units of the y axis. */
+  references?: { y: number; label: string }[];
   /** Extra subtitle lines (shown after the automatically generated "not shown" note, if any). */
   notes?: string[];
 }
@@ -162,6 +164,17 @@ function collectSeries(series: LineSeries[], xField: string, xLog: boolean, yLog
     }
   }
   return { rows, nonFinite, nonPositiveX, nonPositiveY };
+}
+
+/** Horizontal dotted rules with right-aligned labels; references that a log y axis cannot show are dropped. */
+function referenceLayers(refs: { y: number; label: string }[] | undefined, yField: string, yTitle: string, yLog: boolean): Layer[] {
+  const values = (refs ?? []).filter((r) => Number.isFinite(r.y) && (!yLog || r.y > 0)).map((r) => ({ [yField]: r.y, label: r.label }));
+  if (values.length === 0) return [];
+  const y = { field: yField, type: 'quantitative' as const, title: yTitle };
+  return [
+    { data: { values }, mark: { type: 'rule', color: '#999', strokeDash: [1, 3], strokeWidth: 1 }, encoding: { y } },
+    { data: { values }, mark: { type: 'text', align: 'right', baseline: 'bottom', x: 'width', dx: -2, dy: -1, fontSize: 9, color: '#666' }, encoding: { y, text: { field: 'label' } } },
+  ] as Layer[];
 }
 
 /** Rule + text layers for markers; returns the layers and the number of markers dropped (log x, non-finite). */
@@ -311,6 +324,7 @@ function buildLineSpec(
     }
   }
   layers.push(...mk.layers);
+  layers.push(...referenceLayers(opts.references, 'y', opts.y.title, yLog));
   const spec = {
     $schema: VEGA_LITE_SCHEMA,
     title: titleBlock(opts.title, subtitle),
@@ -412,6 +426,8 @@ export interface SingularValueOptions {
   markers?: PlotMarker[];
   width?: number;
   height?: number;
+  /** Horizontal reference lines (e.g. σᵢ(M*)). */
+  references?: { y: number; label: string }[];
 }
 
 /**
@@ -458,6 +474,7 @@ export function singularValueTrajectories(
     series,
     notes,
     ...(opts.markers ? { markers: opts.markers } : {}),
+    ...(opts.references ? { references: opts.references } : {}),
     ...(opts.width !== undefined ? { width: opts.width } : {}),
     ...(opts.height !== undefined ? { height: opts.height } : {}),
   };

@@ -70,7 +70,7 @@ describe.skipIf(SKIP_BROWSER)('demo page in Chromium', { timeout: 60_000 }, () =
       // the default on an isolated page: min(4, hardware threads) — 2 or more wherever the machine has 2 cores
       const threads = Number(await page.inputValue('input[name=threads]'));
       expect(threads).toBe(await page.evaluate(() => Math.min(4, Math.max(1, navigator.hardwareConcurrency))));
-      expect(await page.textContent('#time')).toContain(`${threads} thread${threads === 1 ? '' : 's'}`);
+      expect(await page.textContent('#solver-ms')).toContain(`${threads} thread${threads === 1 ? '' : 's'}`);
       const err = await finalError(page);
       expect(err).toBeGreaterThan(0);
       expect(err).toBeLessThan(1e-5);
@@ -92,11 +92,14 @@ describe.skipIf(SKIP_BROWSER)('demo page in Chromium', { timeout: 60_000 }, () =
       expect(await page.evaluate(() => window.crossOriginIsolated)).toBe(false);
       expect(await page.evaluate(() => typeof SharedArrayBuffer)).toBe('undefined');
       expect(await page.$eval('#mode', (el) => (el as HTMLElement).dataset.threads)).toBe('message');
-      expect(await page.textContent('#mode')).toMatch(/^Not cross-origin isolated.*threaded by messages/);
-      const threads = Number(await page.inputValue('input[name=threads]'));
-      expect(threads).toBe(await page.evaluate(() => Math.min(4, Math.max(1, navigator.hardwareConcurrency))));
-      expect(await page.textContent('#time')).toContain(threads > 1 ? `${threads} threads, messages` : '1 thread');
+      expect(await page.textContent('#mode')).toMatch(/^Not cross-origin isolated.*threads exchange vectors by message/);
+      // the fastest default here is 1 thread (messages cost more than they save at demo sizes); 2 by message still work
+      expect(await page.inputValue('input[name=threads]')).toBe('1');
       expect(await page.isDisabled('input[name=threads]')).toBe(false);
+      await page.fill('input[name=threads]', '2');
+      await page.click('#run');
+      expect(await waitState(page, ['done', 'error', 'stopped'])).toBe('done');
+      expect(await page.textContent('#solver-ms')).toContain('2 threads, messages');
       const err = await finalError(page);
       expect(err).toBeGreaterThan(0);
       expect(err).toBeLessThan(1e-5);
@@ -135,6 +138,101 @@ describe.skipIf(SKIP_BROWSER)('demo page in Chromium', { timeout: 60_000 }, () =
       await page.close();
     }
   });
+
+  it('the default run converges and says what happened; the result panel is hidden before any run', async () => {
+    const { page, errors } = await open('?isolated=0');
+    try {
+      await waitState(page, ['idle']);
+      expect(await page.isVisible('#result')).toBe(false); // hidden, not a grid of empty labels
+      expect(await page.isVisible('#explain')).toBe(false);
+      await page.click('#run');
+      expect(await waitState(page, ['done', 'error', 'stopped'], 60_000)).toBe('done');
+      expect(await page.textContent('#stop-reason')).toMatch(/^converged/);
+      expect(await finalError(page)).toBeLessThan(1e-6);
+      const explain = await page.textContent('#explain');
+      expect(explain).toMatch(/^What happened: gd-rebalance recovered M\* to relative error .* although the model has 10 columns for a rank-3 target/);
+      expect(explain).toMatch(/extra singular values of F Gᵀ stayed near the init scale/);
+      expect(explain).toMatch(/one-step modification rebalanced the factors/);
+      // the configuration is in the URL, so a link restores it
+      expect(new URL(page.url()).searchParams.get('method')).toBe('gd-rebalance');
+      expect(await page.isDisabled('#export-json')).toBe(false);
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-csv')]);
+      expect(download.suggestedFilename()).toBe('matsense-run.csv');
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('overlays the runs of a comparison as distinct, labelled curves (α, α/100, α/10⁴; X Xᵀ vs F Gᵀ)', async () => {
+    const { page, errors } = await open(`?isolated=0&${SMALL}&k=4&compare=alpha&maxIter=800&run=1`);
+    try {
+      expect(await waitState(page, ['done', 'error', 'stopped'], 60_000)).toBe('done');
+      const legend = await page.locator('#plot-error .role-legend-label text').allTextContents();
+      expect(legend).toEqual(['α = 1e-3: relative error', 'α = 1e-5: relative error', 'α = 1e-7: relative error']);
+      expect(await page.locator('#plot-error path.mark-line, #plot-error .mark-line path').count()).toBeGreaterThanOrEqual(3);
+      await page.selectOption('select[name=compare]', 'model');
+      await page.click('#run');
+      expect(await waitState(page, ['done', 'error', 'stopped'], 60_000)).toBe('done');
+      expect(await page.locator('#plot-error .role-legend-label text').allTextContents()).toEqual(['X Xᵀ: relative error', 'F Gᵀ: relative error']);
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('fits a 400 px wide screen without horizontal overflow', async () => {
+    const page = await browser!.newPage({ viewport: { width: 400, height: 800 } });
+    try {
+      await page.goto(base + `?isolated=0&${SMALL}&run=1`);
+      expect(await waitState(page, ['done', 'error', 'stopped'], 60_000)).toBe('done');
+      const { scroll, client } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
+      expect(scroll).toBeLessThanOrEqual(client);
+      // nothing hidden either: every plot, legend included, lies inside the screen (.plot clips what overflows)
+      const rights = await page.$$eval('.plot svg', (els) => els.map((e) => e.getBoundingClientRect().right));
+      expect(rights.length).toBeGreaterThanOrEqual(3);
+      for (const r of rights) expect(r).toBeLessThanOrEqual(client);
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: join(ARTIFACTS, 'demo-400px.png'), fullPage: true });
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('reports the solver time per iteration within 1.3× of solve() on the same problem in the same page', async () => {
+    const { page, errors } = await open('?isolated=0&threads=1&run=1');
+    try {
+      expect(await waitState(page, ['done', 'error', 'stopped'], 60_000)).toBe('done');
+      // the same problem and options, solved on the page's main thread without the demo's sampling or plots
+      const direct = () => page.evaluate(async () => {
+        const m = await (window as unknown as { matsenseDemo: { library(): Promise<typeof import('../../src/index.js')> } }).matsenseDemo.library();
+        const rt = await m.createRuntime();
+        const p = m.createProblem(rt, { operator: 'gaussian', n1: 60, n2: 60, r: 3, m: 2000, kappa: 2, seed: 1, mTest: 200 });
+        const res = await m.solve(rt, p, { k: 10, method: 'gd-rebalance', init: { alpha: 1e-3 }, maxIter: 1500, tol: 1e-10 });
+        p.dispose();
+        return res.timeMs / res.iterations;
+      });
+      const again = async () => {
+        await page.click('#run');
+        await page.waitForFunction(() => document.querySelector<HTMLElement>('#status')!.dataset.state === 'running');
+        expect(await waitState(page, ['done', 'error', 'stopped'], 60_000)).toBe('done');
+        return Number(await page.$eval('#solver-ms', (el) => (el as HTMLElement).dataset.value));
+      };
+      // interleaved, best of four each: other test files share the two cores, and a run that overlaps their busy
+      // moments is slower by up to 1.4× (measured); the first demo run also compiled the kernels
+      const reported: number[] = [], measured: number[] = [];
+      for (let i = 0; i < 4; i++) { measured.push(await direct()); reported.push(await again()); }
+      const rep = Math.min(...reported), dir = Math.min(...measured);
+      console.log(`demo: solver ${rep.toFixed(3)} ms/iteration reported, solve() on the page ${dir.toFixed(3)} ms/iteration ` +
+        `(runs: ${reported.map((x) => x.toFixed(2)).join(', ')} / ${measured.map((x) => x.toFixed(2)).join(', ')})`);
+      expect(rep).toBeGreaterThan(0);
+      expect(rep / dir).toBeLessThan(1.3);
+      expect(dir / rep).toBeLessThan(1.3);
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  }, 180_000);
 
   it('reports bad inputs instead of running, and the library\'s own errors from the worker', async () => {
     const { page, errors } = await open('?isolated=0');
