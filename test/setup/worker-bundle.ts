@@ -14,6 +14,11 @@ export default function setup(): void {
     console.log(`matsense: the browser suites (test/browser) are skipped: no Chromium at ${chromium}. ` +
       'Run them with `apt-get install -y chromium` (or MATSENSE_CHROMIUM=/path/to/chromium); CI requires them (MATSENSE_REQUIRE_BROWSER=1).');
   }
+  const firefox = process.env.MATSENSE_FIREFOX ?? '/usr/bin/firefox-esr';
+  if (!existsSync(firefox) && process.env.MATSENSE_REQUIRE_BROWSER !== '1' && process.env.MATSENSE_SKIP_BROWSER !== '1') {
+    console.log(`matsense: the Firefox suite (test/browser/firefox.test.ts) is skipped: no Firefox at ${firefox}. ` +
+      'Run it with `apt-get install -y firefox-esr` (or MATSENSE_FIREFOX=/path/to/firefox); CI requires it (MATSENSE_REQUIRE_BROWSER=1).');
+  }
   if (!process.env.MATSENSE_RUNTIMES) {
     console.log('matsense: the Deno, Bun and workerd runs (test/runtimes) are skipped: set MATSENSE_RUNTIMES to a node_modules folder ' +
       'holding the npm packages deno, bun and miniflare (CI installs them: see .ci/run).');
