@@ -15,6 +15,7 @@ import { demoCommand, demoHelp } from './commands/demo.js';
 import { experimentCommand, experimentHelp } from './commands/experiment.js';
 import { methodsCommand, methodsHelp } from './commands/methods.js';
 import { solveCommand, solveHelp } from './commands/solve.js';
+import { sweepCommand, sweepHelp, workerCommand, workerHelp } from './commands/sweep.js';
 import { EXIT, processIO, println, type CliIO } from './io.js';
 import { InputFileError } from './problem.js';
 import { MissingMethodError } from './methods.js';
@@ -33,6 +34,8 @@ const COMMANDS: Record<string, Command> = {
   solve: { summary: 'generate or --load a problem and fit it with a registered method', run: solveCommand, help: solveHelp },
   experiment: { summary: "reproduce the papers' experiments (CSV + SVG plots)", run: experimentCommand, help: experimentHelp },
   methods: { summary: 'list the registered methods and their hyper-parameters', run: methodsCommand, help: methodsHelp },
+  sweep: { summary: 'run a sweep spec on local threads or through Redis, resumably; report it as tables and plots', run: sweepCommand, help: sweepHelp },
+  worker: { summary: 'process sweep trials from a Redis queue (matsense sweep run … --queue URL)', run: workerCommand, help: workerHelp },
 };
 
 export function mainHelp(): string {

@@ -1,0 +1,100 @@
+/**
+ * One trial of a sweep: generate its problem, solve it, keep what the spec asks for. The same function runs on local
+ * worker threads and in queue workers, so a trial's result does not depend on where it ran (its wall time aside).
+ */
+import { ValidationError } from '../errors.js';
+import { createProblem, type ProblemOptions } from '../problems/generate.js';
+import type { Runtime } from '../runtime.js';
+import { solveSync } from '../solvers/solve.js';
+import type { SolverOptions, StopReason } from '../solvers/solver.js';
+import type { ResolvedKeep, Trial } from './spec.js';
+
+/** What a finished trial keeps. Numbers that do not exist are null (JSON has no NaN). */
+export interface TrialResult {
+  stopReason: StopReason;
+  iterations: number;
+  /** Final ‖X − M*‖F/‖M*‖F. */
+  relError: number | null;
+  /** Final ‖A(X) − y‖/‖y‖. */
+  relResidual: number | null;
+  /** Final held-out test error (when the problem has test measurements). */
+  testError: number | null;
+  /** First iteration with relative error ≤ each of `keep.thresholds`, in order; null: never. */
+  itersTo: (number | null)[];
+  /** relError ≤ keep.success. */
+  success: boolean;
+  /** Wall time of the iterations (ms) — the one field that depends on where the trial ran. */
+  timeMs: number;
+  warnings: string[];
+  /** With keep.record: every keep.recordEvery-th iterate (and the last). */
+  record?: { iter: number[]; relError: number[]; relResidual: number[] };
+}
+
+/** The outcome of a trial: its result, or the error that stopped it (a bad parameter combination, say). */
+export type TrialOutcome = { result: TrialResult; error?: undefined } | { error: string; result?: undefined };
+
+const finiteOrNull = (v: number | undefined): number | null => (v !== undefined && Number.isFinite(v) ? v : null);
+
+/** The solve options of a trial (defaults: k = r, the library's for the rest). */
+export function trialSolverOptions(t: Trial): SolverOptions {
+  const s = t.solver as Record<string, unknown>;
+  const init: NonNullable<SolverOptions['init']> = {};
+  if (s.init !== undefined) init.kind = s.init as 'random' | 'spectral';
+  if (s.alpha !== undefined) init.alpha = s.alpha as number;
+  if (s.beta !== undefined) init.beta = s.beta as number;
+  if (s.initSeed !== undefined) init.seed = s.initSeed as number;
+  const o: SolverOptions = { k: (s.k as number | undefined) ?? (t.problem.r as number), init };
+  for (const key of ['method', 'model', 'eta', 'precision', 'maxIter', 'tol', 'errorTol'] as const) {
+    if (s[key] !== undefined) (o as unknown as Record<string, unknown>)[key] = s[key];
+  }
+  if (s.params !== undefined) o.params = { ...(s.params as Record<string, number>) };
+  return o;
+}
+
+/**
+ * Run one trial on `rt`. A ValidationError (a parameter combination the library refuses: r > n, an unknown method…)
+ * is the trial's deterministic outcome and is kept as its `error`; anything else (out of memory, a bug) propagates:
+ * the trial is not recorded and a rerun tries it again.
+ */
+export function runTrial(rt: Runtime, trial: Trial, keep: ResolvedKeep): TrialOutcome {
+  let problem;
+  try {
+    problem = createProblem(rt, trial.problem as unknown as ProblemOptions);
+  } catch (e) {
+    if (e instanceof ValidationError) return { error: `${e.name}: ${e.message}` };
+    throw e;
+  }
+  try {
+    const res = solveSync(rt, problem, trialSolverOptions(trial));
+    const rec = res.record;
+    const n = rec.iter.length;
+    const err = rec.relError;
+    const itersTo = keep.thresholds.map((th) => {
+      if (!err) return null;
+      for (let i = 0; i < n; i++) if (err[i]! <= th) return rec.iter[i]!;
+      return null;
+    });
+    const relError = finiteOrNull(err?.[n - 1]);
+    const result: TrialResult = {
+      stopReason: res.stopReason, iterations: res.iterations, relError, relResidual: finiteOrNull(rec.relResidual[n - 1]),
+      testError: finiteOrNull(rec.testError?.[n - 1]), itersTo, success: relError !== null && relError <= keep.success,
+      timeMs: res.timeMs, warnings: res.warnings,
+    };
+    if (keep.record) {
+      const idx: number[] = [];
+      for (let i = 0; i < n; i += keep.recordEvery) idx.push(i);
+      if (idx[idx.length - 1] !== n - 1) idx.push(n - 1);
+      result.record = {
+        iter: idx.map((i) => rec.iter[i]!),
+        relError: idx.map((i) => finiteOrNull(err?.[i]) as number),
+        relResidual: idx.map((i) => finiteOrNull(rec.relResidual[i]) as number),
+      };
+    }
+    return { result };
+  } catch (e) {
+    if (e instanceof ValidationError) return { error: `${e.name}: ${e.message}` };
+    throw e;
+  } finally {
+    problem.dispose();
+  }
+}
