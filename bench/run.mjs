@@ -20,6 +20,8 @@ const SUITES = [
   // structured operators: matrix completion and rank-one measurements at scale
   ['completion', './completion.mjs'],
   ['rank-one', './rank-one.mjs'],
+  // the sweep engine: local threads against BullMQ on a local Redis
+  ['sweep', './sweep.mjs'],
 ];
 
 const t0 = performance.now();

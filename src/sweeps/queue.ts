@@ -93,15 +93,17 @@ export async function runSweepQueue(plan: SweepPlan, dir: string, opts: QueueSwe
     total: plan.trials.length, skipped: 0, done: 0, failed: 0, elapsedMs: 0, failures: [], refused: 0, aborted: false,
     droppedBytes: results.dropped, pending: 0,
   };
-  let lastError = '';
+  let lastError = '', connError = '';
   // no offline queue: while Redis is away, calls fail at once (and are retried here) instead of piling up
   const queue = new Queue(queueName(plan.version), { connection: { ...conn, enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy: () => 200 } });
-  queue.on('error', (e: Error) => { lastError = e.message; });
-  const lost = () => `lost Redis at ${opts.url} (${lastError || 'no answer'}) for ${timeout / 1000} s: ` +
+  queue.on('error', (e: Error) => { connError = e.message; });
+  // the connection's own error (ECONNREFUSED…) says more than a refused command's
+  const why = () => connError || lastError || 'no answer';
+  const lost = () => `lost Redis at ${opts.url} (${why()}) for ${timeout / 1000} s: ` +
     `${results.done.size} of ${plan.trials.length} trials are recorded in ${results.path}; rerun the same command to resume`;
   try {
     await saveSpec(plan, dir);
-    await within(queue.waitUntilReady(), timeout, () => `cannot reach Redis at ${opts.url} (${lastError || 'no answer'}); start it (redis-server --port ${conn.port}) or check --queue`);
+    await within(queue.waitUntilReady(), timeout, () => `cannot reach Redis at ${opts.url} (${why()}); start it (redis-server --port ${conn.port}) or check --queue`);
     const byKey = new Map(plan.trials.map((t) => [t.key, t] as const));
     const pending = new Set(plan.trials.filter((t) => !results.done.has(t.key)).map((t) => t.key));
     summary.skipped = plan.trials.length - pending.size;
@@ -119,6 +121,7 @@ export async function runSweepQueue(plan: SweepPlan, dir: string, opts: QueueSwe
       try {
         const r = await f();
         lastOk = performance.now();
+        connError = '';
         return r;
       } catch (e) {
         lastError = (e as Error).message;
@@ -183,12 +186,25 @@ export async function runSweepQueue(plan: SweepPlan, dir: string, opts: QueueSwe
     summary.elapsedMs = performance.now() - t0;
     return summary;
   } finally {
-    await queue.close().catch(() => {});
+    await shut(queue);
     await results.close();
   }
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * Close a queue or worker; when Redis is gone a graceful close never completes (it waits on the connection), so
+ * after 2 s the connections are cut instead — otherwise the process would live on, reconnecting forever.
+ */
+async function shut(q: { close(): Promise<void>; disconnect(): Promise<void>; on(ev: 'error', f: (e: Error) => void): unknown }): Promise<void> {
+  q.on('error', () => {}); // reconnection errors while closing are expected
+  try {
+    await within(q.close(), 2000, () => 'close timed out');
+  } catch {
+    await within(q.disconnect(), 2000, () => 'disconnect timed out').catch(() => {});
+  }
+}
 
 export interface QueueWorkerOptions {
   url: string;
@@ -216,21 +232,25 @@ export async function runQueueWorker(version: string, opts: QueueWorkerOptions):
   const lockMs = opts.lockMs ?? 30_000;
   const worker = new Worker(queueName(version), async (job) => {
     const data = job.data as TrialJob;
+    if (down) { log(`Redis at ${opts.url} is back`); down = false; }
     if (data.version !== version) throw new ValidationError(`trial of matsense ${data.version} on a ${version} worker`);
+    log(`started trial ${job.id} (#${data.index})`);
     const outcome = await pool.run(data.trial, data.keep);
     count++;
-    log(`trial ${job.id} (#${data.index}) ${outcome.error !== undefined ? `refused: ${outcome.error}` : `${outcome.result.stopReason} after ${outcome.result.iterations} iterations`}`);
+    log(`finished trial ${job.id} (#${data.index}): ${outcome.error !== undefined ? `refused: ${outcome.error}` : `${outcome.result.stopReason} after ${outcome.result.iterations} iterations`}`);
     return { outcome, ranOn } satisfies TrialReturn;
   }, {
     connection: { ...conn, maxRetriesPerRequest: null },
     concurrency, lockDuration: lockMs, stalledInterval: Math.max(500, Math.floor(lockMs / 2)), maxStalledCount: 10,
+    // after a lost connection BullMQ waits this long before its fetch loop tries again (default 15 s): a worker should
+    // be back at work within a couple of seconds of Redis
+    runRetryDelay: 2000,
     autorun: false,
   });
   worker.on('error', (e: Error) => {
     if (!down) log(`lost Redis at ${opts.url} (${e.message}); retrying until it is back`);
     down = true;
   });
-  worker.on('ready', () => { if (down) log(`Redis at ${opts.url} is back`); down = false; });
   const stop = new Promise<void>((resolve) => {
     if (opts.signal?.aborted) resolve();
     opts.signal?.addEventListener('abort', () => resolve(), { once: true });
@@ -242,7 +262,7 @@ export async function runQueueWorker(version: string, opts: QueueWorkerOptions):
     await stop;
     return count;
   } finally {
-    await worker.close().catch(() => {});
+    await shut(worker);
     await pool.close();
   }
 }
