@@ -7,7 +7,7 @@
  * line: unknown option, a flag's bad value, invalid combination); 130 interrupted. A user error is one line on stderr,
  * never a stack trace.
  */
-import { MatsenseError, OutputError, ValidationError } from '../errors.js';
+import { AbortError, MatsenseError, OutputError, ValidationError } from '../errors.js';
 import { NpyFormatError } from '../io/npy.js';
 import { ZipFormatError } from '../io/zip.js';
 import { formatHelp, UsageError } from './args.js';
@@ -94,6 +94,10 @@ export function report(e: unknown, io: CliIO, cmd?: string): number {
   if (e instanceof OutputError) {
     println(io.stderr, `matsense: ${e.message}`);
     return EXIT.failure;
+  }
+  if (e instanceof AbortError) {
+    println(io.stderr, `matsense: ${e.message}`);
+    return EXIT.interrupted;
   }
   if (e instanceof MissingMethodError || e instanceof MatsenseError) {
     println(io.stderr, `matsense: ${e.message}`);

@@ -26,8 +26,10 @@ export interface TrialResult {
   /** Wall time of the iterations (ms) — the one field that depends on where the trial ran. */
   timeMs: number;
   warnings: string[];
-  /** With keep.record: every keep.recordEvery-th iterate (and the last). */
-  record?: { iter: number[]; relError: number[]; relResidual: number[] };
+  /** Notable events of the run (a one-step modification firing, say). */
+  events: { iter: number; kind: string }[];
+  /** With keep.record: every keep.recordEvery-th iterate (and the last); timeMs since the run started. */
+  record?: { iter: number[]; relError: number[]; relResidual: number[]; timeMs: number[] };
 }
 
 /** The outcome of a trial: its result, or the error that stopped it (a bad parameter combination, say). */
@@ -78,7 +80,7 @@ export function runTrial(rt: Runtime, trial: Trial, keep: ResolvedKeep): TrialOu
     const result: TrialResult = {
       stopReason: res.stopReason, iterations: res.iterations, relError, relResidual: finiteOrNull(rec.relResidual[n - 1]),
       testError: finiteOrNull(rec.testError?.[n - 1]), itersTo, success: relError !== null && relError <= keep.success,
-      timeMs: res.timeMs, warnings: res.warnings,
+      timeMs: res.timeMs, warnings: res.warnings, events: res.events.map((e) => ({ iter: e.iter, kind: e.kind })),
     };
     if (keep.record) {
       const idx: number[] = [];
@@ -88,6 +90,7 @@ export function runTrial(rt: Runtime, trial: Trial, keep: ResolvedKeep): TrialOu
         iter: idx.map((i) => rec.iter[i]!),
         relError: idx.map((i) => finiteOrNull(err?.[i]) as number),
         relResidual: idx.map((i) => finiteOrNull(rec.relResidual[i]) as number),
+        timeMs: idx.map((i) => rec.timeMs[i]!),
       };
     }
     return { result };

@@ -83,7 +83,17 @@ describe('experiment findings (quick): the other four experiments', () => {
     expect(rows.length).toBe(4);
     for (let i = 1; i < rows.length; i++) expect(Number(rows[i]![2])).toBeGreaterThanOrEqual(Number(rows[i - 1]![2]));
     for (const x of rows) { expect(Number(x[3])).toBeGreaterThanOrEqual(1); expect(Number(x[3])).toBeLessThan(2.5); }
-    expect(r.out).toMatch(/\d+ of \d+ runs fitted the measurements .* without recovering M\*/);
+    expect(r.out).toMatch(/\d+ of \d+ runs fitted the measurements .* without recovering M\*/);  });
+
+  it('the sweep-shaped experiments run through the sweep engine: run again into the same --out, they reuse every trial', async () => {
+    const dir = tempDir();
+    const first = await cli(['experiment', 'phase-transition', '--quick', '--out', dir, '--threads', '2']);
+    expect(first.code).toBe(0);
+    expect(readFileSync(join(dir, 'trials', 'phase-transition', 'results.jsonl'), 'utf8').trim().split('\n')).toHaveLength(84);
+    const again = await cli(['experiment', 'phase-transition', '--quick', '--out', dir]);
+    expect(again.out).toMatch(/\(84 of 84 trials recorded by an earlier run/);
+    const table = (out: string) => out.slice(out.indexOf('recovery probability (rows r'), out.indexOf('wrote'));
+    expect(table(again.out)).toBe(table(first.out));
   });
 });
 

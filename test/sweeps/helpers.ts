@@ -4,6 +4,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseResults, type ResultLine } from '../../src/sweeps/results.js';
+import type { TrialResult } from '../../src/sweeps/trial.js';
 
 export const ROOT = join(__dirname, '..', '..');
 export const BIN = join(ROOT, 'bin', 'matsense.js');
@@ -55,8 +56,14 @@ export function writeSpec(path: string, spec: unknown): string {
   return path;
 }
 
-/** A result without what depends on where and when it ran. */
+/** A trial's result without its wall times (the only numbers that depend on where and when it ran). */
+export function timeless(r: TrialResult | undefined): unknown {
+  if (!r) return r;
+  return { ...r, timeMs: 0, ...(r.record ? { record: { ...r.record, timeMs: [] } } : {}) };
+}
+
+/** A result line without what depends on where and when it ran. */
 export function comparable(l: ResultLine): unknown {
   const { ranOn: _r, finishedAt: _f, ...rest } = l;
-  return rest.result ? { ...rest, result: { ...rest.result, timeMs: 0 } } : rest;
+  return rest.result ? { ...rest, result: timeless(rest.result) } : rest;
 }

@@ -77,7 +77,7 @@ async function loadPlan(path: string): Promise<SweepPlan> {
 const fmtEta = (ms?: number) => (ms === undefined ? '—' : fmtMs(ms));
 
 /** The progress line of a sweep: redrawn in place on a terminal, a line every 5 s elsewhere. */
-function progressPrinter(out: CliStream): { update(p: SweepProgress & { pending?: number }): void; finish(): void } {
+export function progressPrinter(out: CliStream): { update(p: SweepProgress & { pending?: number }): void; finish(): void } {
   let lastLine = 0, drawn = false;
   const text = (p: SweepProgress) => {
     const finished = p.skipped + p.done;

@@ -4,9 +4,8 @@
  * with the one-step modification (`gd-rebalance`) the late rate hardly depends on α.
  */
 import { errorCurves, scatterLog } from '../../plots/specs.js';
-import type { RunResult } from '../../solvers/solver.js';
-import { fmt, gridTable } from '../format.js';
-import { curvesCsv, firstBelow, last, plot, rateBetween, runConfig, runLine, thinRecord, withProblem, type Experiment } from './common.js';
+import { fmt, fmtMs, gridTable } from '../format.js';
+import { curvesCsv, firstBelow, last, plot, rateBetween, thin, withNaN, type Experiment } from './common.js';
 
 export const alphaSweep: Experiment = {
   name: 'alpha-sweep',
@@ -21,15 +20,19 @@ export const alphaSweep: Experiment = {
     const alphas = q ? [0.1, 0.05, 0.03, 0.02] : [0.05, 0.03, 0.02, 0.01];
     const hi = 1e-3, lo = 1e-9;
     ctx.log(`  general rank-${r} ${n}×${n} target, m = ${m} Gaussian measurements, k = ${k}; α ∈ {${alphas.join(', ')}}, up to ${iters} iterations`);
-    const runs: { alpha: number; method: string; res: RunResult }[] = [];
-    await withProblem(ctx, { n1: n, r, m, seed: ctx.seed }, async (p) => {
-      for (const method of ['gd', 'gd-rebalance']) {
-        for (const alpha of alphas) {
-          const res = await runConfig(ctx, p, { k, method, init: { alpha, seed: ctx.seed + 1 }, maxIter: iters, tol: 0, errorTol: 1e-11 }, `${method}, α = ${alpha}`);
-          ctx.log(runLine(`${method}, α = ${alpha}`, res));
-          runs.push({ alpha, method, res });
-        }
-      }
+    // one sweep over method × α (docs/sweeps.md), keeping each trial's record (every iterate in --quick, every 5th
+    // at full size) and events: run on worker threads and recorded under --out, so an interrupted run resumes
+    const methods = ['gd', 'gd-rebalance'];
+    const lines = await ctx.sweep({
+      name: 'alpha-sweep',
+      problem: { n1: n, r, m, seed: ctx.seed },
+      solver: { method: methods, k, alpha: alphas, initSeed: ctx.seed + 1, maxIter: iters, tol: 0, errorTol: 1e-11 },
+      keep: { thresholds: [1e-6], success: 1e-6, record: true, recordEvery: q ? 1 : 5 },
+    }, 'alpha-sweep');
+    const runs = lines.map((l) => {
+      const res = l.result!;
+      ctx.log(`  ${l.solver.method}, α = ${l.solver.alpha}: ${res.iterations} iterations, rel. error ${fmt(res.relError ?? undefined)}, ${fmtMs(res.timeMs)} (${res.stopReason})`);
+      return { alpha: l.solver.alpha as number, method: l.solver.method as string, res: { events: res.events, record: withNaN(res.record!) } };
     });
     const rows: string[][] = [];
     const rates: Record<string, number[]> = { gd: [], 'gd-rebalance': [] };
@@ -46,7 +49,11 @@ export const alphaSweep: Experiment = {
     const spread = (a: number[]) => { const f = a.filter(Number.isFinite); return f.length > 1 ? Math.max(...f) / Math.min(...f) : NaN; };
     ctx.log(`  Plain GD: the late rate changes by a factor ${fmt(spread(rates.gd!))} across α = ${alphas[0]}…${alphas[alphas.length - 1]} ` +
       `(α² changes by ${fmt((alphas[0]! / alphas[alphas.length - 1]!) ** 2)}); with the one-step modification by a factor ${fmt(spread(rates['gd-rebalance']!))}.`);
-    const byMethod = (mname: string) => runs.filter((x) => x.method === mname).map((x) => ({ name: `α = ${x.alpha}`, ...thinRecord(x.res) }));
+    const thinned = (rec: { iter: number[]; relError: number[]; relResidual: number[]; timeMs: number[] }) => {
+      const idx = thin(rec.iter.length), at = (a: number[]) => idx.map((i) => a[i]!);
+      return { iter: at(rec.iter), relError: at(rec.relError), relResidual: at(rec.relResidual), timeMs: at(rec.timeMs) };
+    };
+    const byMethod = (mname: string) => runs.filter((x) => x.method === mname).map((x) => ({ name: `α = ${x.alpha}`, ...thinned(x.res.record) }));
     await plot(ctx, 'alpha-sweep-gd', errorCurves(byMethod('gd'), { title: `Asymmetric GD, k = ${k} > r = ${r}: error vs iteration for several α` }),
       curvesCsv(runs.filter((x) => x.method === 'gd').map((x) => x.res)));
     await plot(ctx, 'alpha-sweep-rebalance', errorCurves(byMethod('gd-rebalance'), { title: 'GD with the one-step modification: error vs iteration for several α' }),

@@ -14,6 +14,8 @@ import type { CliStream } from '../io.js';
 import { ProgressDisplay } from '../progress.js';
 import type { RunResult, SolverOptions } from '../../solvers/solver.js';
 import { fmt, fmtMs } from '../format.js';
+import type { ResultLine } from '../../sweeps/results.js';
+import type { SweepSpec } from '../../sweeps/spec.js';
 
 /** What an experiment runs with. */
 export interface ExperimentContext {
@@ -30,6 +32,12 @@ export interface ExperimentContext {
   files: string[];
   /** A terminal to draw a progress bar on during each run (unset: no progress display). */
   progress?: CliStream;
+  /**
+   * Run a sweep (docs/sweeps.md) on local worker threads, recorded in outDir/trials/NAME/results.jsonl — running the
+   * experiment again into the same folder runs only the trials it lacks — and return its result lines in the order
+   * of the spec's expansion. Trials the library refuses, or that fail, are errors here.
+   */
+  sweep(spec: SweepSpec, name: string): Promise<ResultLine[]>;
 }
 
 /** A registered experiment. */
@@ -83,6 +91,13 @@ export function psdTargetGeneralOperator(ctx: ExperimentContext, o: { n: number;
   const y = new Float64Array(o.m);
   op.apply(M, y);
   return problemFromOperator(ctx.rt, { op, y, truth: { U, sigma, V: U }, r: o.r, symmetric: true });
+}
+
+/** A trial's record as read back from JSON, where a non-finite value was stored as null: NaN again. */
+export function withNaN<T extends Record<string, (number | null)[]>>(rec: T): { [K in keyof T]: number[] } {
+  const out: Record<string, number[]> = {};
+  for (const [k, v] of Object.entries(rec)) out[k] = v.map((x) => x ?? NaN);
+  return out as { [K in keyof T]: number[] };
 }
 
 /** Progress line for one finished run. */

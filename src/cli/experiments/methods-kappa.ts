@@ -3,11 +3,24 @@
  * across condition numbers κ, from the same small random init; error against iteration and against wall time.
  */
 import { errorCurves } from '../../plots/specs.js';
-import type { RunResult } from '../../solvers/solver.js';
+import { createProblem } from '../../problems/generate.js';
+import type { ResultLine } from '../../sweeps/results.js';
 import { fmt, fmtMs, gridTable } from '../format.js';
-import { curvesCsv, firstBelow, last, plot, runConfig, runLine, thinRecord, withProblem, type Experiment } from './common.js';
+import { curvesCsv, firstBelow, last, plot, thin, withNaN, type Experiment } from './common.js';
 
 const METHODS = ['gd', 'scaledgd-lambda', 'precgd', 'agn'] as const;
+
+/** A trial's outcome in the shape the tables and plots read. */
+interface Run { iterations: number; stopReason: string; timeMs: number; record: { iter: number[]; relError: number[]; relResidual: number[]; timeMs: number[] } }
+function toRun(l: ResultLine): Run {
+  const r = l.result!;
+  return { iterations: r.iterations, stopReason: r.stopReason, timeMs: r.timeMs, record: withNaN(r.record!) };
+}
+function thinned(rec: Run['record']): { iter: number[]; relError: number[]; relResidual: number[]; timeMs: number[] } {
+  const idx = thin(rec.iter.length);
+  const at = (a: number[]) => idx.map((i) => a[i]!);
+  return { iter: at(rec.iter), relError: at(rec.relError), relResidual: at(rec.relResidual), timeMs: at(rec.timeMs) };
+}
 
 export const methodsKappa: Experiment = {
   name: 'methods-kappa',
@@ -24,20 +37,30 @@ export const methodsKappa: Experiment = {
     const learned = new Map<number, number>();
     ctx.log(`  general rank-${r} ${n}×${n} targets, σ from 1 to 1/κ (linear), m = ${m}; asymmetric model, k = ${k}, random init α = ${alpha}; ` +
       `default hyper-parameters; stop at rel. error 1e-10 or ${iters} iterations`);
-    const all: { kappa: number; method: string; res: RunResult }[] = [];
+    // one sweep over κ × method (docs/sweeps.md), each trial keeping its whole record: run on worker threads and
+    // recorded under --out, so an interrupted run resumes
+    const lines = await ctx.sweep({
+      name: 'methods-kappa',
+      problem: { n1: n, r, m, kappa: kappas, seed: ctx.seed },
+      solver: { method: [...METHODS], k, alpha, initSeed: ctx.seed + 1, maxIter: iters, tol: 0, errorTol: 1e-10 },
+      keep: { thresholds: [1e-6], success: 1e-6, record: true, recordEvery: 1 },
+    }, 'methods-kappa');
+    const all: { kappa: number; method: string; res: Run }[] = [];
     for (const kappa of kappas) {
-      await withProblem(ctx, { n1: n, r, m, kappa, seed: ctx.seed }, async (p) => {
-        learned.set(kappa, (0.1 * p.sigma![r - 1]!) / p.MstarNorm!);
-        for (const method of METHODS) {
-          const res = await runConfig(ctx, p, { k, method, init: { alpha, seed: ctx.seed + 1 }, maxIter: iters, tol: 0, errorTol: 1e-10 }, `κ = ${kappa}, ${method}`);
-          ctx.log(runLine(`κ = ${kappa}, ${method}`, res));
-          all.push({ kappa, method, res });
-        }
-      });
+      // σ_r(M*) and ‖M*‖F of the generated target (they do not depend on m)
+      const p = createProblem(ctx.rt, { n1: n, r, m: 1, kappa, seed: ctx.seed });
+      learned.set(kappa, (0.1 * p.sigma![r - 1]!) / p.MstarNorm!);
+      p.dispose();
+      for (const method of METHODS) {
+        const l = lines.find((x) => x.problem.kappa === kappa && x.solver.method === method)!;
+        const res = toRun(l);
+        ctx.log(`  κ = ${kappa}, ${method}: ${res.iterations} iterations, rel. error ${fmt(last(res.record.relError))}, ${fmtMs(res.timeMs)} (${res.stopReason})`);
+        all.push({ kappa, method, res });
+      }
       const runs = all.filter((x) => x.kappa === kappa);
-      const curves = runs.map((x) => ({ name: x.method, ...thinRecord(x.res) }));
+      const curves = runs.map((x) => ({ name: x.method, ...thinned(x.res.record) }));
       await plot(ctx, `methods-kappa${kappa}-iter`, errorCurves(curves, { title: `κ = ${kappa}: relative error vs iteration` }), curvesCsv(runs.map((x) => x.res)));
-      await plot(ctx, `methods-kappa${kappa}-time`, errorCurves(curves, { against: 'time', title: `κ = ${kappa}: relative error vs wall time` }), curvesCsv(runs.map((x) => x.res)));
+      await plot(ctx, `methods-kappa${kappa}-time`, errorCurves(curves, { title: `κ = ${kappa}: relative error vs wall time`, against: 'time' }), curvesCsv(runs.map((x) => x.res)));
     }
     const find = (mname: string, c: number) => all.find((x) => x.kappa === c && x.method === mname)!.res;
     const targetOf = (c: number, which: 0 | 1) => (which === 0 ? learned.get(c)! : 1e-6);

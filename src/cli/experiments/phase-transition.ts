@@ -5,7 +5,7 @@
  */
 import { heatmap } from '../../plots/specs.js';
 import { fmt, gridTable } from '../format.js';
-import { plot, runConfig, withProblem, type Experiment } from './common.js';
+import { plot, type Experiment } from './common.js';
 
 export const phaseTransition: Experiment = {
   name: 'phase-transition',
@@ -22,6 +22,17 @@ export const phaseTransition: Experiment = {
     const success = 1e-2;
     ctx.log(`  n = ${n}, r ∈ {${ranks.join(', ')}}, m ∈ {${ms.join(', ')}}, ${trials} trials per cell; asymmetric GD with k = r, α = 1e-3, ` +
       `up to ${iters} iterations (stop at rel. residual 1e-8); recovered = rel. error ≤ ${success}`);
+    // one sweep (docs/sweeps.md): per rank r, k = r and trial t's seeds, over the m axis — run on worker threads,
+    // recorded under --out, so an interrupted run resumes
+    const results = await ctx.sweep({
+      name: 'phase-transition',
+      problem: { n1: n, r: 1, m: ms },
+      solver: { method: 'gd', alpha: 1e-3, maxIter: iters, tol: 1e-8 },
+      list: ranks.flatMap((r) => Array.from({ length: trials }, (_, t) => ({
+        problem: { r, seed: ctx.seed + 1000 * r + t }, solver: { k: r, initSeed: ctx.seed + t + 1 },
+      }))),
+      keep: { thresholds: [success], success },
+    }, 'phase-transition');
     const prob: number[][] = [], interp: number[][] = [];
     const csv: Record<string, number[]> = { r: [], m: [], dof: [], trial: [], relError: [], relResidual: [], iterations: [] };
     let interpolatedNotRecovered = 0;
@@ -29,16 +40,14 @@ export const phaseTransition: Experiment = {
       const row: number[] = [], irow: number[] = [];
       for (const m of ms) {
         let ok = 0, bad = 0;
-        for (let t = 0; t < trials; t++) {
-          await withProblem(ctx, { n1: n, r, m, seed: ctx.seed + 1000 * r + t }, async (p) => {
-            const res = await runConfig(ctx, p, { k: r, method: 'gd', init: { alpha: 1e-3, seed: ctx.seed + t + 1 }, maxIter: iters, tol: 1e-8 }, `r = ${r}, m = ${m}, trial ${t + 1}`);
-            const e = res.record.relError!.at(-1)!, rr = res.record.relResidual.at(-1)!;
-            if (e <= success) ok++;
-            else if (rr <= 1e-3) bad++;
-            csv.r!.push(r); csv.m!.push(m); csv.dof!.push(r * (2 * n - r)); csv.trial!.push(t);
-            csv.relError!.push(e); csv.relResidual!.push(rr); csv.iterations!.push(res.iterations);
-          });
-        }
+        const cell = results.filter((l) => l.problem.r === r && l.problem.m === m);
+        cell.forEach((l, t) => {
+          const e = l.result!.relError ?? Infinity, rr = l.result!.relResidual ?? Infinity;
+          if (e <= success) ok++;
+          else if (rr <= 1e-3) bad++;
+          csv.r!.push(r); csv.m!.push(m); csv.dof!.push(r * (2 * n - r)); csv.trial!.push(t);
+          csv.relError!.push(e); csv.relResidual!.push(rr); csv.iterations!.push(l.result!.iterations);
+        });
         row.push(ok / trials); irow.push(bad / trials);
         interpolatedNotRecovered += bad;
       }
