@@ -126,9 +126,17 @@ describe('experiment completion: the facts on structured operators', () => {
 
 describe('experiment progress on a terminal', () => {
   it('draws a bar per run and erases it', async () => {
+    const r = await cli(['experiment', 'sym-vs-asym', '--quick', '--out', tempDir()], { tty: true });
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/\r\x1b\[2K {2}symmetric X Xᵀ, k = r = 2 [█░]+/);
+    expect(r.out).toContain('\r\x1b[2K  symmetric X Xᵀ, k = r = 2: '); // the bar is erased before the run's line
+  });
+
+  it('a sweep-shaped experiment draws one bar over its trials, with an ETA, and erases it', async () => {
     const r = await cli(['experiment', 'implicit-reg', '--quick', '--out', tempDir()], { tty: true });
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/\r\x1b\[2K {2}α = 0\.1 [█░]+/);
-    expect(r.out).toContain('\r\x1b[2K  α = 0.1: '); // the bar is erased before the run's line
+    expect(r.out).toMatch(/\r\x1b\[2K {2}\[#{4}\.{20}\] 1\/6 trials \(0 already done\) {2}[\d.]+ m?s, ETA [\d.]+ m?s/);
+    expect(r.out).toContain('6/6 trials (0 already done)');
+    expect(r.out).toMatch(/\r\x1b\[2K {2}α = 0\.1: \d+ iterations/); // erased before the runs' lines
   });
 });

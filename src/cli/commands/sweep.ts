@@ -76,7 +76,7 @@ async function loadPlan(path: string): Promise<SweepPlan> {
 
 const fmtEta = (ms?: number) => (ms === undefined ? '—' : fmtMs(ms));
 
-/** The progress line of a sweep: redrawn in place on a terminal, a line every 5 s elsewhere. */
+/** The progress line of a sweep: redrawn in place on a terminal (and erased at the end), a line every 5 s elsewhere. */
 export function progressPrinter(out: CliStream): { update(p: SweepProgress & { pending?: number }): void; finish(): void } {
   let lastLine = 0, drawn = false;
   const text = (p: SweepProgress) => {
@@ -88,11 +88,11 @@ export function progressPrinter(out: CliStream): { update(p: SweepProgress & { p
   };
   return {
     update(p) {
-      if (out.isTTY) { out.write(`\r${text(p)}\x1b[K`); drawn = true; return; }
+      if (out.isTTY) { out.write(`\r\x1b[2K${text(p)}`); drawn = true; return; }
       const now = performance.now();
       if (now - lastLine >= 5000 || p.done + p.skipped + p.failed === p.total) { println(out, text(p)); lastLine = now; }
     },
-    finish() { if (drawn) out.write('\n'); drawn = false; },
+    finish() { if (drawn) out.write('\r\x1b[2K'); drawn = false; }, // erased: the summary that follows says it all
   };
 }
 

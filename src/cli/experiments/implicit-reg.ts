@@ -3,8 +3,8 @@
  * under-determined problem still generalizes, and the test error falls as the init scale α falls.
  */
 import { scatterLog } from '../../plots/specs.js';
-import { fmt, gridTable } from '../format.js';
-import { last, plot, runConfig, runLine, withProblem, type Experiment } from './common.js';
+import { fmt, fmtMs, gridTable } from '../format.js';
+import { plot, type Experiment } from './common.js';
 
 export const implicitReg: Experiment = {
   name: 'implicit-reg',
@@ -22,15 +22,20 @@ export const implicitReg: Experiment = {
       `${mTest} held-out; symmetric GD with k = n = ${n}, each run trained to the same rel. residual ${tol} (at most ${iters} iterations; k > r converges only like 1/t)`);
     const rows: string[][] = [];
     const test: number[] = [], err: number[] = [], resid: number[] = [];
-    await withProblem(ctx, { n1: n, r, m, symmetric: true, mTest, seed: ctx.seed }, async (p) => {
-      for (const alpha of alphas) {
-        const res = await runConfig(ctx, p, { k: n, model: 'symmetric', method: 'gd', init: { alpha, seed: ctx.seed + 1 }, maxIter: iters, tol }, `α = ${alpha}`);
-        ctx.log(runLine(`α = ${alpha}`, res));
-        const t = last(res.record.testError)!, e = last(res.record.relError)!, rr = last(res.record.relResidual)!;
-        test.push(t); err.push(e); resid.push(rr);
-        rows.push([fmt(alpha), fmt(rr), fmt(t), fmt(e), String(res.iterations)]);
-      }
-    });
+    // one sweep over α (docs/sweeps.md): run on worker threads and recorded under --out, so an interrupted run resumes
+    const lines = await ctx.sweep({
+      name: 'implicit-reg',
+      problem: { n1: n, r, m, symmetric: true, mTest, seed: ctx.seed },
+      solver: { k: n, model: 'symmetric', method: 'gd', alpha: alphas, initSeed: ctx.seed + 1, maxIter: iters, tol },
+      keep: { thresholds: [], success: 1e-2 },
+    }, 'implicit-reg');
+    for (const [i, l] of lines.entries()) {
+      const res = l.result!;
+      ctx.log(`  α = ${alphas[i]}: ${res.iterations} iterations, rel. error ${fmt(res.relError ?? NaN)}, ${fmtMs(res.timeMs)} (${res.stopReason})`);
+      const t = res.testError ?? NaN, e = res.relError ?? NaN, rr = res.relResidual ?? NaN;
+      test.push(t); err.push(e); resid.push(rr);
+      rows.push([fmt(alphas[i]), fmt(rr), fmt(t), fmt(e), String(res.iterations)]);
+    }
     ctx.log('');
     ctx.log(gridTable(['α', 'train rel. residual', 'test error', 'rel. error to M*', 'iterations'], rows));
     const i0 = 0, i1 = alphas.length - 1;
