@@ -153,4 +153,29 @@ describe('matsense sweep (local threads)', () => {
     expect(svg).toMatch(/Recovery rate over \(m, r\)/);
     expect(comparable(lines[0]!)).toBeTruthy();
   });
+
+  it('report: α and κ axes give iteration curves, a point only where every repetition reached the threshold', async () => {
+    const spec = writeSpec(join(tmp, 'curves.json'), {
+      problem: { n1: 12, r: 2, m: 150, kappa: [1, 4], seed: [0, 1] },
+      solver: { k: 4, alpha: [1e-2, 1e-4], maxIter: 600, tol: 0, errorTol: 1e-5 }, keep: { thresholds: [1e-2, 1e-5] },
+    });
+    const dir = join(tmp, 'curves');
+    expect((await cli(['sweep', 'run', spec, '--out', dir])).code).toBe(0);
+    const r = await cli(['sweep', 'report', dir]);
+    expect(r.code).toBe(0);
+    for (const f of ['alpha-curves.svg', 'alpha-curves.vl.json', 'kappa-curves.svg', 'kappa-curves.vl.json']) expect(existsSync(join(dir, 'report', f))).toBe(true);
+    expect(existsSync(join(dir, 'report', 'phase-transition.svg'))).toBe(false); // no (m, r) grid here
+    // the summary's medians are those of the trials' own numbers
+    const lines = results(dir);
+    const summary = readFileSync(join(dir, 'report', 'summary.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+    expect(summary).toHaveLength(4);
+    for (const row of summary) {
+      const [kappa, alpha] = [Number(row[0]), Number(row[1])];
+      const its = lines.filter((l) => l.problem.kappa === kappa && l.solver.alpha === alpha).map((l) => l.result!.itersTo[0]);
+      const want = its.every((v) => v !== null) ? String(((its[0] as number) + (its[1] as number)) / 2) : '—';
+      expect(row[4]).toBe(want);
+    }
+    const vl = JSON.parse(readFileSync(join(dir, 'report', 'alpha-curves.vl.json'), 'utf8'));
+    expect(JSON.stringify(vl)).toMatch(/kappa = 1: to 0.01/);
+  });
 });
