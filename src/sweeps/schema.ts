@@ -56,6 +56,7 @@ const problem: SchemaNode = {
     noise: axis(nonNeg, 'standard deviation of Gaussian measurement noise (default 0)'),
     seed: axis(nonNegInt, 'seed of the problem\'s random draws (default 0); a list repeats every other point'),
     mTest: axis(nonNegInt, 'held-out test measurements (default 0)'),
+    generalOperator: axis({ type: 'boolean' }, 'with symmetric: measure the PSD target with general (not symmetric) Gaussian matrices, as Xiong, Ding & Du — the X Xᵀ and F Gᵀ models then fit the same data (default false)'),
   },
 };
 

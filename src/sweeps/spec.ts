@@ -25,6 +25,8 @@ export interface SweepProblem {
   noise?: Axis<number>;
   seed?: Axis<number>;
   mTest?: Axis<number>;
+  /** With symmetric: a general (not symmetric) Gaussian operator. */
+  generalOperator?: Axis<boolean>;
 }
 
 /** Solver parameters; a list is an axis. */

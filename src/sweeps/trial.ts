@@ -4,6 +4,7 @@
  */
 import { ValidationError } from '../errors.js';
 import { createProblem, type ProblemOptions } from '../problems/generate.js';
+import { psdTargetGeneralOperator } from '../problems/psd-general.js';
 import type { Runtime } from '../runtime.js';
 import { solveSync } from '../solvers/solve.js';
 import type { SolverOptions, StopReason } from '../solvers/solver.js';
@@ -37,6 +38,18 @@ export type TrialOutcome = { result: TrialResult; error?: undefined } | { error:
 
 const finiteOrNull = (v: number | undefined): number | null => (v !== undefined && Number.isFinite(v) ? v : null);
 
+/** The trial's problem: the generator's, or (generalOperator) a PSD target under a general Gaussian operator. */
+function makeProblem(rt: Runtime, p: Trial['problem']) {
+  const { generalOperator, ...options } = p;
+  if (!generalOperator) return createProblem(rt, options as unknown as ProblemOptions);
+  const allowed = ['n1', 'n2', 'r', 'm', 'kappa', 'symmetric', 'seed', 'operator'];
+  const extra = Object.keys(options).filter((k) => !allowed.includes(k));
+  if (options.symmetric !== true || (options.operator ?? 'gaussian') !== 'gaussian' || (options.n2 ?? options.n1) !== options.n1 || extra.length) {
+    throw new ValidationError(`generalOperator applies to a symmetric target under the Gaussian operator (n2 = n1), without ${extra.join(', ') || 'other options'}`);
+  }
+  return psdTargetGeneralOperator(rt, { n: options.n1 as number, r: options.r as number, m: options.m as number, kappa: options.kappa as number | undefined, seed: (options.seed as number | undefined) ?? 0 });
+}
+
 /** The solve options of a trial (defaults: k = r, the library's for the rest). */
 export function trialSolverOptions(t: Trial): SolverOptions {
   const s = t.solver as Record<string, unknown>;
@@ -61,7 +74,7 @@ export function trialSolverOptions(t: Trial): SolverOptions {
 export function runTrial(rt: Runtime, trial: Trial, keep: ResolvedKeep): TrialOutcome {
   let problem;
   try {
-    problem = createProblem(rt, trial.problem as unknown as ProblemOptions);
+    problem = makeProblem(rt, trial.problem);
   } catch (e) {
     if (e instanceof ValidationError) return { error: `${e.name}: ${e.message}` };
     throw e;

@@ -126,10 +126,10 @@ describe('experiment completion: the facts on structured operators', () => {
 
 describe('experiment progress on a terminal', () => {
   it('draws a bar per run and erases it', async () => {
-    const r = await cli(['experiment', 'sym-vs-asym', '--quick', '--out', tempDir()], { tty: true });
+    const r = await cli(['experiment', 'incremental', '--quick', '--out', tempDir()], { tty: true });
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/\r\x1b\[2K {2}symmetric X Xᵀ, k = r = 2 [█░]+/);
-    expect(r.out).toContain('\r\x1b[2K  symmetric X Xᵀ, k = r = 2: '); // the bar is erased before the run's line
+    expect(r.out).toMatch(/\r\x1b\[2K {2}α = 0\.000001 [█░]+/);
+    expect(r.out).toContain('\r\x1b[2K  α = 0.000001, η = '); // the bar is erased before the run's line
   });
 
   it('a sweep-shaped experiment draws one bar over its trials, with an ETA, and erases it', async () => {

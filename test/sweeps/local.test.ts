@@ -131,6 +131,12 @@ describe('matsense sweep (local threads)', () => {
     expect((await cli(['sweep', 'run', join(tmp, 'nope.json')])).err).toMatch(/nope.json: no such file/);
     expect((await cli(['sweep', 'frobnicate'])).code).toBe(2);
     expect((await cli(['sweep', 'run', spec, '--threads', '0'])).code).toBe(2);
+    // Xiong et al.'s setting: a PSD target under general Gaussian matrices — only for a symmetric target
+    const gen = writeSpec(join(tmp, 'general.json'), { problem: { n1: 8, r: 2, m: 120, symmetric: [true, false], generalOperator: true }, solver: { k: 2, maxIter: 20 } });
+    expect((await cli(['sweep', 'run', gen, '--out', join(tmp, 'general')])).out).toMatch(/1 refused by the library/);
+    const general = results(join(tmp, 'general'));
+    expect(general.find((l) => l.problem.symmetric === true)!.result!.iterations).toBe(20);
+    expect(general.find((l) => l.problem.symmetric === false)!.error).toMatch(/generalOperator applies to a symmetric target/);
     const check = await cli(['sweep', 'check', spec]);
     expect(check.out).toMatch(/valid; 2 trials over problem.r/);
   });

@@ -5,9 +5,8 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { writePlot } from '../../plots/node.js';
 import { createProblem, type ProblemOptions } from '../../problems/generate.js';
-import { problemFromOperator } from '../../problems/data.js';
-import { DenseOperator } from '../../operators/dense.js';
 import type { Problem } from '../../problems/problem.js';
+import { psdTargetGeneralOperator as psdTargetGeneral } from '../../problems/psd-general.js';
 import type { Runtime } from '../../runtime.js';
 import { solve, solveSync } from '../../solvers/solve.js';
 import type { CliStream } from '../io.js';
@@ -73,24 +72,9 @@ export async function withProblem<T>(ctx: ExperimentContext, o: ProblemOptions, 
   }
 }
 
-/**
- * One symmetric PSD target M* = U diag(σ) Uᵀ (the generator's, seed ctx.seed) measured by a general (non-symmetric)
- * Gaussian operator: the same data for the X Xᵀ and the F Gᵀ models (Xiong, Ding & Du's comparison).
- */
+/** One symmetric PSD target measured by a general Gaussian operator (src/problems/psd-general.ts), seed ctx.seed. */
 export function psdTargetGeneralOperator(ctx: ExperimentContext, o: { n: number; r: number; m: number; kappa?: number }): Problem {
-  const t = createProblem(ctx.rt, { n1: o.n, r: o.r, m: 1, kappa: o.kappa ?? 1, symmetric: true, seed: ctx.seed });
-  const U = t.Ustar!.slice(), sigma = t.sigma!.slice();
-  t.dispose();
-  const M = new Float64Array(o.n * o.n);
-  for (let a = 0; a < o.n; a++) for (let b = 0; b < o.n; b++) {
-    let v = 0;
-    for (let j = 0; j < o.r; j++) v += U[a * o.r + j]! * sigma[j]! * U[b * o.r + j]!;
-    M[a * o.n + b] = v;
-  }
-  const op = DenseOperator.gaussian(ctx.rt, { m: o.m, n1: o.n, n2: o.n, seed: ctx.seed + 1000 });
-  const y = new Float64Array(o.m);
-  op.apply(M, y);
-  return problemFromOperator(ctx.rt, { op, y, truth: { U, sigma, V: U }, r: o.r, symmetric: true });
+  return psdTargetGeneral(ctx.rt, { ...o, seed: ctx.seed });
 }
 
 /** A trial's record as read back from JSON, where a non-finite value was stored as null: NaN again. */

@@ -5,9 +5,8 @@
  * on α, see `alpha-sweep`).
  */
 import { errorCurves } from '../../plots/specs.js';
-import type { RunResult } from '../../solvers/solver.js';
-import { fmt, gridTable } from '../format.js';
-import { last, linearRate, logLogSlope, plot, psdTargetGeneralOperator, runConfig, runLine, thinRecord, curvesCsv, type Experiment } from './common.js';
+import { fmt, fmtMs, gridTable } from '../format.js';
+import { curvesCsv, last, linearRate, logLogSlope, plot, thin, withNaN, type Experiment } from './common.js';
 
 export const symVsAsym: Experiment = {
   name: 'sym-vs-asym',
@@ -29,15 +28,20 @@ export const symVsAsym: Experiment = {
       { label: `asymmetric F Gᵀ, k = r = ${r}`, model: 'asymmetric' as const, k: r },
       { label: `asymmetric F Gᵀ, k = ${kOver} > r`, model: 'asymmetric' as const, k: kOver },
     ];
-    const results: RunResult[] = [];
-    const p = psdTargetGeneralOperator(ctx, { n, r, m });
-    try {
-      for (const c of configs) {
-        const res = await runConfig(ctx, p, { k: c.k, model: c.model, method: 'gd', init: { alpha, seed: ctx.seed + 1 }, maxIter: iters, tol: 0, errorTol: 1e-11 }, c.label);
-        ctx.log(runLine(c.label, res));
-        results.push(res);
-      }
-    } finally { p.dispose(); }
+    // one sweep over the four (model, k) points (docs/sweeps.md), each keeping its whole record: run on worker threads
+    // and recorded under --out, so an interrupted run resumes
+    const lines = await ctx.sweep({
+      name: 'sym-vs-asym',
+      problem: { n1: n, r, m, symmetric: true, generalOperator: true, seed: ctx.seed },
+      solver: { method: 'gd', alpha, initSeed: ctx.seed + 1, maxIter: iters, tol: 0, errorTol: 1e-11 },
+      list: configs.map((c) => ({ solver: { model: c.model, k: c.k } })),
+      keep: { thresholds: [], success: 1e-6, record: true, recordEvery: 1 },
+    }, 'sym-vs-asym');
+    const results = lines.map((l, j) => {
+      const res = l.result!;
+      ctx.log(`  ${configs[j]!.label}: ${res.iterations} iterations, rel. error ${fmt(res.relError ?? NaN)}, ${fmtMs(res.timeMs)} (${res.stopReason})`);
+      return { record: withNaN(res.record!) };
+    });
     const rows: string[][] = [];
     const stats = results.map((res) => {
       const e = res.record.relError!, it = res.record.iter, T = e.length;
@@ -57,7 +61,10 @@ export const symVsAsym: Experiment = {
       `Asymmetric F Gᵀ with k > r, on the same data: final ${fmt(stats[3]!.final)}, falling at a steady rate ρ = ${fmt(stats[3]!.rate * 100)} per 100 ` +
       `iterations over the second half (log–log slope ${fmt(stats[3]!.ll)}, steeper than 1/t's −1) — ${stats[3]!.final < symOver.final / 10 ? `${fmt(symOver.final / stats[3]!.final)}× below` : 'compare'} ` +
       `the symmetric model with the same width.`);
-    const curves = results.map((res, j) => ({ name: configs[j]!.label, ...thinRecord(res) }));
+    const curves = results.map((res, j) => {
+      const idx = thin(res.record.iter.length), at = (x: number[]) => idx.map((i) => x[i]!);
+      return { name: configs[j]!.label, iter: at(res.record.iter), relError: at(res.record.relError), relResidual: at(res.record.relResidual), timeMs: at(res.record.timeMs) };
+    });
     await plot(ctx, 'sym-vs-asym', errorCurves(curves, { title: `GD, rank-${r} ${n}×${n} target, m = ${m}, α = ${alpha}: X Xᵀ vs F Gᵀ, k = r vs k > r` }), curvesCsv(results));
   },
 };
