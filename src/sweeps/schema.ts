@@ -73,6 +73,8 @@ const solver: SchemaNode = {
     beta: axis(positive, 'scale β of G0 (default α)'),
     initSeed: axis(nonNegInt, 'seed of the init draws (default 1)'),
     eta: axis(positive, 'step size (default: the method\'s)'),
+    etaScale: axis(positive, 'the method\'s default step size times this (not with eta)'),
+    diagnosticsEvery: axis(posInt, 'record the spectral diagnostics every this-many iterations: the singular values of the estimate and the phases (default: off)'),
     params: {
       type: 'object',
       description: 'the method\'s hyper-parameters by name (`matsense methods`); each a number or a list of numbers',

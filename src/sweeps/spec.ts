@@ -39,6 +39,10 @@ export interface SweepSolver {
   beta?: Axis<number>;
   initSeed?: Axis<number>;
   eta?: Axis<number>;
+  /** The method's default step size times this. */
+  etaScale?: Axis<number>;
+  /** Spectral diagnostics every this-many iterations. */
+  diagnosticsEvery?: Axis<number>;
   params?: Record<string, Axis<number>>;
   precision?: Axis<'mixed' | 'f64' | 'f32'>;
   maxIter?: Axis<number>;

@@ -8,6 +8,7 @@ import { psdTargetGeneralOperator } from '../problems/psd-general.js';
 import type { Runtime } from '../runtime.js';
 import { solveSync } from '../solvers/solve.js';
 import type { SolverOptions, StopReason } from '../solvers/solver.js';
+import type { SpectralRecord } from '../diagnostics/spectral.js';
 import type { ResolvedKeep, Trial } from './spec.js';
 
 /** What a finished trial keeps. Numbers that do not exist are null (JSON has no NaN). */
@@ -29,8 +30,15 @@ export interface TrialResult {
   warnings: string[];
   /** Notable events of the run (a one-step modification firing, say). */
   events: { iter: number; kind: string }[];
-  /** With keep.record: every keep.recordEvery-th iterate (and the last); timeMs since the run started. */
-  record?: { iter: number[]; relError: number[]; relResidual: number[]; timeMs: number[] };
+  /** The step size the method used (when it has one). */
+  eta: number | null;
+  /**
+   * With keep.record: every keep.recordEvery-th iterate (and the last); timeMs since the run started; the imbalance
+   * ‖FᵀF − GᵀG‖F for the F Gᵀ model.
+   */
+  record?: { iter: number[]; relError: number[]; relResidual: number[]; timeMs: number[]; imbalance?: number[] };
+  /** With solver.diagnosticsEvery: the singular values of the estimate at each sample, and the phase estimates. */
+  spectral?: { iter: number[]; svProduct: number[][]; phases: { alignmentEnd: number | null; saddleEscapeEnd: number | null; notes: string[] } };
 }
 
 /** The outcome of a trial: its result, or the error that stopped it (a bad parameter combination, say). */
@@ -59,7 +67,7 @@ export function trialSolverOptions(t: Trial): SolverOptions {
   if (s.beta !== undefined) init.beta = s.beta as number;
   if (s.initSeed !== undefined) init.seed = s.initSeed as number;
   const o: SolverOptions = { k: (s.k as number | undefined) ?? (t.problem.r as number), init };
-  for (const key of ['method', 'model', 'eta', 'precision', 'maxIter', 'tol', 'errorTol'] as const) {
+  for (const key of ['method', 'model', 'eta', 'precision', 'maxIter', 'tol', 'errorTol', 'diagnosticsEvery'] as const) {
     if (s[key] !== undefined) (o as unknown as Record<string, unknown>)[key] = s[key];
   }
   if (s.params !== undefined) o.params = { ...(s.params as Record<string, number>) };
@@ -80,7 +88,16 @@ export function runTrial(rt: Runtime, trial: Trial, keep: ResolvedKeep): TrialOu
     throw e;
   }
   try {
-    const res = solveSync(rt, problem, trialSolverOptions(trial));
+    const opts = trialSolverOptions(trial);
+    const etaScale = trial.solver.etaScale as number | undefined;
+    if (etaScale !== undefined) {
+      // the method's default step for this problem (it depends on the data, not on the init), scaled
+      if (opts.eta !== undefined || opts.params?.eta !== undefined) throw new ValidationError('etaScale scales the default step size: give eta or etaScale, not both');
+      const probe = solveSync(rt, problem, { ...opts, maxIter: 1, diagnosticsEvery: 0 });
+      if (probe.eta === undefined) throw new ValidationError(`etaScale: method '${probe.method}' has no step size`);
+      opts.eta = probe.eta * etaScale;
+    }
+    const res = solveSync(rt, problem, opts);
     const rec = res.record;
     const n = rec.iter.length;
     const err = rec.relError;
@@ -94,7 +111,15 @@ export function runTrial(rt: Runtime, trial: Trial, keep: ResolvedKeep): TrialOu
       stopReason: res.stopReason, iterations: res.iterations, relError, relResidual: finiteOrNull(rec.relResidual[n - 1]),
       testError: finiteOrNull(rec.testError?.[n - 1]), itersTo, success: relError !== null && relError <= keep.success,
       timeMs: res.timeMs, warnings: res.warnings, events: res.events.map((e) => ({ iter: e.iter, kind: e.kind })),
+      eta: res.eta ?? null,
     };
+    const sp = res.diagnostics.spectral as SpectralRecord | undefined;
+    if (sp) {
+      result.spectral = {
+        iter: [...sp.iter], svProduct: sp.svProduct.map((v) => Array.from(v, (x) => finiteOrNull(x) as number)),
+        phases: { alignmentEnd: sp.phases.alignmentEnd ?? null, saddleEscapeEnd: sp.phases.saddleEscapeEnd ?? null, notes: sp.phases.notes },
+      };
+    }
     if (keep.record) {
       const idx: number[] = [];
       for (let i = 0; i < n; i += keep.recordEvery) idx.push(i);
@@ -104,6 +129,7 @@ export function runTrial(rt: Runtime, trial: Trial, keep: ResolvedKeep): TrialOu
         relError: idx.map((i) => finiteOrNull(err?.[i]) as number),
         relResidual: idx.map((i) => finiteOrNull(rec.relResidual[i]) as number),
         timeMs: idx.map((i) => rec.timeMs[i]!),
+        ...(rec.imbalance ? { imbalance: idx.map((i) => finiteOrNull(rec.imbalance![i]) as number) } : {}),
       };
     }
     return { result };

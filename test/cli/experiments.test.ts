@@ -126,10 +126,11 @@ describe('experiment completion: the facts on structured operators', () => {
 
 describe('experiment progress on a terminal', () => {
   it('draws a bar per run and erases it', async () => {
-    const r = await cli(['experiment', 'incremental', '--quick', '--out', tempDir()], { tty: true });
+    // completion runs in-process (its facts compare each run with the one before)
+    const r = await cli(['experiment', 'completion', '--quick', '--out', tempDir()], { tty: true });
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/\r\x1b\[2K {2}α = 0\.000001 [█░]+/);
-    expect(r.out).toContain('\r\x1b[2K  α = 0.000001, η = '); // the bar is erased before the run's line
+    expect(r.out).toMatch(/\r\x1b\[2K {2}X Xᵀ, k = \d+ = r [█░]+/);
+    expect(r.out).toMatch(/\r\x1b\[2K {2}X Xᵀ, k = \d+ = r: \d+ iterations/); // the bar is erased before the run's line
   });
 
   it('a sweep-shaped experiment draws one bar over its trials, with an ETA, and erases it', async () => {

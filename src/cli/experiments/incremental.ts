@@ -4,10 +4,9 @@
  * k − r others stay near the init scale (low-rank bias), and the imbalance ‖FᵀF − GᵀG‖ starts at O(α²) and drifts by O(η²) per step.
  */
 import { lineChart, singularValueTrajectories } from '../../plots/specs.js';
-import type { SpectralRecord } from '../../diagnostics/spectral.js';
-import type { RunResult } from '../../solvers/solver.js';
-import { fmt, gridTable } from '../format.js';
-import { pick, plot, runConfig, runLine, thin, withProblem, type Experiment } from './common.js';
+import { spectrumValues } from '../../problems/generate.js';
+import { fmt, fmtMs, gridTable } from '../format.js';
+import { pick, plot, thin, withNaN, type Experiment } from './common.js';
 
 export const incremental: Experiment = {
   name: 'incremental',
@@ -21,22 +20,30 @@ export const incremental: Experiment = {
     const iters = q ? 1200 : 3000, every = q ? 5 : 20;
     const configs = [{ alpha: 1e-6, etaScale: 1 }, { alpha: 1e-3, etaScale: 1 }, { alpha: 1e-6, etaScale: 0.25 }];
     ctx.log(`  general rank-${r} ${n}×${n} target, σ from 1 to 1/κ = 1/${kappa} (geometric), m = ${m}; asymmetric GD, k = ${k}, ${iters} iterations; α ∈ {1e-6, 1e-3}; and α = 1e-6 with η/4`);
-    const out: { alpha: number; etaScale: number; res: RunResult; track: SpectralRecord }[] = [];
-    let sigma: Float64Array | undefined;
-    await withProblem(ctx, { n1: n, r, m, kappa, spectrum: 'geometric', seed: ctx.seed }, async (p) => {
-      sigma = p.sigma;
-      let eta0: number | undefined;
-      for (const { alpha, etaScale } of configs) {
-        const eta = eta0 !== undefined ? eta0 * etaScale : undefined;
-        const res = await runConfig(ctx, p, {
-          k, method: 'gd', eta, init: { alpha, seed: ctx.seed + 1 }, maxIter: Math.round(iters / etaScale), tol: 0, errorTol: 1e-10,
-          diagnosticsEvery: every * Math.round(1 / etaScale),
-        }, `α = ${alpha}`);
-        const track = res.diagnostics.spectral as SpectralRecord;
-        eta0 ??= res.eta;
-        ctx.log(runLine(`α = ${alpha}, η = ${fmt(res.eta)}`, res));
-        out.push({ alpha, etaScale, res, track });
-      }
+    // one sweep of three points (docs/sweeps.md), each keeping its record and spectral diagnostics: run on worker
+    // threads and recorded under --out, so an interrupted run resumes. η/4 is the default step × 0.25, over 4× the
+    // iterations, sampled 4× less often
+    const lines = await ctx.sweep({
+      name: 'incremental',
+      problem: { n1: n, r, m, kappa, spectrum: 'geometric', seed: ctx.seed },
+      solver: { k, method: 'gd', initSeed: ctx.seed + 1, tol: 0, errorTol: 1e-10 },
+      list: configs.map(({ alpha, etaScale }) => ({
+        solver: { alpha, maxIter: Math.round(iters / etaScale), diagnosticsEvery: every * Math.round(1 / etaScale), ...(etaScale !== 1 ? { etaScale } : {}) },
+      })),
+      keep: { thresholds: [], success: 1e-6, record: true, recordEvery: 1 },
+    }, 'incremental');
+    const sigma = spectrumValues(r, kappa, 'geometric');
+    const out = lines.map((l, j) => {
+      const res = l.result!, sp = res.spectral!;
+      ctx.log(`  α = ${configs[j]!.alpha}, η = ${fmt(res.eta ?? undefined)}: ${res.iterations} iterations, rel. error ${fmt(res.relError ?? NaN)}, ${fmtMs(res.timeMs)} (${res.stopReason})`);
+      return {
+        ...configs[j]!,
+        res: { eta: res.eta ?? undefined, record: withNaN(res.record!) },
+        track: {
+          iter: sp.iter, svProduct: sp.svProduct.map((v) => v.map((x) => x ?? NaN)),
+          phases: { alignmentEnd: sp.phases.alignmentEnd ?? undefined, saddleEscapeEnd: sp.phases.saddleEscapeEnd ?? undefined, notes: sp.phases.notes },
+        },
+      };
     });
     const main = out[0]!;
     const rows: string[][] = [];
