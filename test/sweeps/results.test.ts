@@ -8,7 +8,7 @@ import { parseResults, ResultsFileError, type ResultLine } from '../../src/sweep
 function line(i: number, extra: string): ResultLine {
   return {
     key: `t${i.toString(16).padStart(32, '0')}`, version: '1.0.0', index: i, problem: { n1: 10, r: 2, note: extra } as never, solver: { k: 4 },
-    result: { stopReason: 'converged', iterations: i, relError: 1e-3 * i, relResidual: null, testError: null, itersTo: [i, null], success: true, timeMs: 1.5, warnings: [extra], events: [] },
+    result: { stopReason: 'converged', iterations: i, relError: 1e-3 * i, relResidual: null, testError: null, itersTo: [i, null], success: true, timeMs: 1.5, warnings: [extra], events: [], eta: 0.5 },
     ranOn: 'local', finishedAt: '2026-12-02T00:00:00.000Z',
   };
 }
