@@ -131,6 +131,9 @@ describe('matsense sweep (local threads)', () => {
     expect((await cli(['sweep', 'run', join(tmp, 'nope.json')])).err).toMatch(/nope.json: no such file/);
     expect((await cli(['sweep', 'frobnicate'])).code).toBe(2);
     expect((await cli(['sweep', 'run', spec, '--threads', '0'])).code).toBe(2);
+    const both = await cli(['sweep', 'run', spec, '--threads', '2', '--queue', 'redis://127.0.0.1:1']);
+    expect([both.code, both.err]).toEqual([2, "matsense: --threads is for local runs; with --queue, each `matsense worker` sets its own --concurrency\nRun 'matsense sweep --help' for usage.\n"]);
+    expect((await cli(['sweep', 'run', spec, '--redis-timeout', '3'])).code).toBe(2);
     // Xiong et al.'s setting: a PSD target under general Gaussian matrices — only for a symmetric target
     const gen = writeSpec(join(tmp, 'general.json'), { problem: { n1: 8, r: 2, m: 120, symmetric: [true, false], generalOperator: true }, solver: { k: 2, maxIter: 20 } });
     expect((await cli(['sweep', 'run', gen, '--out', join(tmp, 'general')])).out).toMatch(/1 refused by the library/);

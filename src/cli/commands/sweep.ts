@@ -133,6 +133,8 @@ export async function sweepCommand(argv: string[], io: CliIO): Promise<number> {
       const { values: v, positionals, help } = parseArgs(rest, RUN_SPECS, 'sweep');
       if (help) { io.stdout.write(sweepHelp()); return 0; }
       if (positionals.length !== 1) throw new UsageError('sweep run: give one spec file', 'sweep');
+      if (v.queue !== undefined && v.threads !== undefined) throw new UsageError('--threads is for local runs; with --queue, each `matsense worker` sets its own --concurrency', 'sweep');
+      if (v.queue === undefined && v['redis-timeout'] !== undefined) throw new UsageError('--redis-timeout applies with --queue only', 'sweep');
       const plan = await loadPlan(resolve(cwd, positionals[0]!));
       const dir = resolve(cwd, (v.out as string | undefined) ?? `matsense-sweep/${plan.spec.name ?? 'sweep'}`);
       const progress = progressPrinter(io.stdout);
