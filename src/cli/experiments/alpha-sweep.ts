@@ -5,7 +5,7 @@
  */
 import { errorCurves, scatterLog } from '../../plots/specs.js';
 import { fmt, fmtMs, gridTable } from '../format.js';
-import { curvesCsv, firstBelow, last, plot, rateBetween, thin, withNaN, type Experiment } from './common.js';
+import { curvesCsv, firstBelow, last, plot, rateBetween, thinTrialRecord, withNaN, type Experiment } from './common.js';
 
 export const alphaSweep: Experiment = {
   name: 'alpha-sweep',
@@ -49,11 +49,7 @@ export const alphaSweep: Experiment = {
     const spread = (a: number[]) => { const f = a.filter(Number.isFinite); return f.length > 1 ? Math.max(...f) / Math.min(...f) : NaN; };
     ctx.log(`  Plain GD: the late rate changes by a factor ${fmt(spread(rates.gd!))} across α = ${alphas[0]}…${alphas[alphas.length - 1]} ` +
       `(α² changes by ${fmt((alphas[0]! / alphas[alphas.length - 1]!) ** 2)}); with the one-step modification by a factor ${fmt(spread(rates['gd-rebalance']!))}.`);
-    const thinned = (rec: { iter: number[]; relError: number[]; relResidual: number[]; timeMs: number[] }) => {
-      const idx = thin(rec.iter.length), at = (a: number[]) => idx.map((i) => a[i]!);
-      return { iter: at(rec.iter), relError: at(rec.relError), relResidual: at(rec.relResidual), timeMs: at(rec.timeMs) };
-    };
-    const byMethod = (mname: string) => runs.filter((x) => x.method === mname).map((x) => ({ name: `α = ${x.alpha}`, ...thinned(x.res.record) }));
+    const byMethod = (mname: string) => runs.filter((x) => x.method === mname).map((x) => ({ name: `α = ${x.alpha}`, ...thinTrialRecord(x.res.record) }));
     await plot(ctx, 'alpha-sweep-gd', errorCurves(byMethod('gd'), { title: `Asymmetric GD, k = ${k} > r = ${r}: error vs iteration for several α` }),
       curvesCsv(runs.filter((x) => x.method === 'gd').map((x) => x.res)));
     await plot(ctx, 'alpha-sweep-rebalance', errorCurves(byMethod('gd-rebalance'), { title: 'GD with the one-step modification: error vs iteration for several α' }),

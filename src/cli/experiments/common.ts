@@ -6,7 +6,6 @@ import type { TopLevelSpec } from 'vega-lite';
 import { writePlot } from '../../plots/node.js';
 import { createProblem, type ProblemOptions } from '../../problems/generate.js';
 import type { Problem } from '../../problems/problem.js';
-import { psdTargetGeneralOperator as psdTargetGeneral } from '../../problems/psd-general.js';
 import type { Runtime } from '../../runtime.js';
 import { solve, solveSync } from '../../solvers/solve.js';
 import type { CliStream } from '../io.js';
@@ -72,9 +71,10 @@ export async function withProblem<T>(ctx: ExperimentContext, o: ProblemOptions, 
   }
 }
 
-/** One symmetric PSD target measured by a general Gaussian operator (src/problems/psd-general.ts), seed ctx.seed. */
-export function psdTargetGeneralOperator(ctx: ExperimentContext, o: { n: number; r: number; m: number; kappa?: number }): Problem {
-  return psdTargetGeneral(ctx.rt, { ...o, seed: ctx.seed });
+/** A sweep trial's record (plain arrays), thinned for plotting like {@link thinRecord}. */
+export function thinTrialRecord(rec: { iter: number[]; relError: number[]; relResidual: number[]; timeMs: number[] }): { iter: number[]; relError: number[]; relResidual: number[]; timeMs: number[] } {
+  const idx = thin(rec.iter.length), at = (a: number[]) => idx.map((i) => a[i]!);
+  return { iter: at(rec.iter), relError: at(rec.relError), relResidual: at(rec.relResidual), timeMs: at(rec.timeMs) };
 }
 
 /** A trial's record as read back from JSON, where a non-finite value was stored as null: NaN again. */

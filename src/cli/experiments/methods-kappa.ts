@@ -6,7 +6,7 @@ import { errorCurves } from '../../plots/specs.js';
 import { createProblem } from '../../problems/generate.js';
 import type { ResultLine } from '../../sweeps/results.js';
 import { fmt, fmtMs, gridTable } from '../format.js';
-import { curvesCsv, firstBelow, last, plot, thin, withNaN, type Experiment } from './common.js';
+import { curvesCsv, firstBelow, last, plot, thinTrialRecord, withNaN, type Experiment } from './common.js';
 
 const METHODS = ['gd', 'scaledgd-lambda', 'precgd', 'agn'] as const;
 
@@ -15,11 +15,6 @@ interface Run { iterations: number; stopReason: string; timeMs: number; record: 
 function toRun(l: ResultLine): Run {
   const r = l.result!;
   return { iterations: r.iterations, stopReason: r.stopReason, timeMs: r.timeMs, record: withNaN(r.record!) };
-}
-function thinned(rec: Run['record']): { iter: number[]; relError: number[]; relResidual: number[]; timeMs: number[] } {
-  const idx = thin(rec.iter.length);
-  const at = (a: number[]) => idx.map((i) => a[i]!);
-  return { iter: at(rec.iter), relError: at(rec.relError), relResidual: at(rec.relResidual), timeMs: at(rec.timeMs) };
 }
 
 export const methodsKappa: Experiment = {
@@ -58,7 +53,7 @@ export const methodsKappa: Experiment = {
         all.push({ kappa, method, res });
       }
       const runs = all.filter((x) => x.kappa === kappa);
-      const curves = runs.map((x) => ({ name: x.method, ...thinned(x.res.record) }));
+      const curves = runs.map((x) => ({ name: x.method, ...thinTrialRecord(x.res.record) }));
       await plot(ctx, `methods-kappa${kappa}-iter`, errorCurves(curves, { title: `κ = ${kappa}: relative error vs iteration` }), curvesCsv(runs.map((x) => x.res)));
       await plot(ctx, `methods-kappa${kappa}-time`, errorCurves(curves, { title: `κ = ${kappa}: relative error vs wall time`, against: 'time' }), curvesCsv(runs.map((x) => x.res)));
     }

@@ -6,7 +6,7 @@
  */
 import { errorCurves } from '../../plots/specs.js';
 import { fmt, fmtMs, gridTable } from '../format.js';
-import { curvesCsv, last, linearRate, logLogSlope, plot, thin, withNaN, type Experiment } from './common.js';
+import { curvesCsv, last, linearRate, logLogSlope, plot, thinTrialRecord, withNaN, type Experiment } from './common.js';
 
 export const symVsAsym: Experiment = {
   name: 'sym-vs-asym',
@@ -61,10 +61,7 @@ export const symVsAsym: Experiment = {
       `Asymmetric F Gᵀ with k > r, on the same data: final ${fmt(stats[3]!.final)}, falling at a steady rate ρ = ${fmt(stats[3]!.rate * 100)} per 100 ` +
       `iterations over the second half (log–log slope ${fmt(stats[3]!.ll)}, steeper than 1/t's −1) — ${stats[3]!.final < symOver.final / 10 ? `${fmt(symOver.final / stats[3]!.final)}× below` : 'compare'} ` +
       `the symmetric model with the same width.`);
-    const curves = results.map((res, j) => {
-      const idx = thin(res.record.iter.length), at = (x: number[]) => idx.map((i) => x[i]!);
-      return { name: configs[j]!.label, iter: at(res.record.iter), relError: at(res.record.relError), relResidual: at(res.record.relResidual), timeMs: at(res.record.timeMs) };
-    });
+    const curves = results.map((res, j) => ({ name: configs[j]!.label, ...thinTrialRecord(res.record) }));
     await plot(ctx, 'sym-vs-asym', errorCurves(curves, { title: `GD, rank-${r} ${n}×${n} target, m = ${m}, α = ${alpha}: X Xᵀ vs F Gᵀ, k = r vs k > r` }), curvesCsv(results));
   },
 };
