@@ -1,27 +1,15 @@
-// One smoke test of the real binary: `node bin/matsense.js demo` (builds dist/ first when it is missing or stale).
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+// One smoke test of the real binary: `node bin/matsense.js demo` (builds dist/ first when it is missing or stale:
+// ensureDist, shared with the sweep tests).
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ensureDist } from '../sweeps/helpers.js';
 
 const ROOT = join(__dirname, '..', '..');
 
-function newest(dir: string): number {
-  let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-  }
-  return t;
-}
-
-beforeAll(() => {
-  const built = join(ROOT, 'dist', 'cli', 'main.js');
-  if (!existsSync(built) || statSync(built).mtimeMs < newest(join(ROOT, 'src'))) {
-    execFileSync('npm', ['run', 'build:ts'], { cwd: ROOT, stdio: 'ignore' });
-  }
-});
+beforeAll(ensureDist);
 
 describe('bin/matsense.js', () => {
   it('runs the demo and exits 0; a usage error exits 2 with one line on stderr', () => {
