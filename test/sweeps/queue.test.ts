@@ -137,6 +137,20 @@ describe.skipIf(SKIP)('matsense sweep --queue (BullMQ on a real Redis)', { timeo
     expectAllOnce(dir);
   });
 
+  it('a worker stopped with SIGTERM (or Ctrl-C) finishes its running trial, then exits 130', async () => {
+    const dir = join(tmp, 'sigterm');
+    const submit = startCli(['sweep', 'run', spec, '--out', dir, '--queue', url()]);
+    procs.push(submit);
+    const w = worker();
+    await waitFor('a trial under way', () => started(w).length > finished(w).length);
+    const running = started(w).at(-1)!;
+    w.child.kill('SIGTERM');
+    expect(await w.exited).toBe(130);
+    expect(finished(w)).toContain(running); // not abandoned: finished and returned before the exit
+    expect(w.out()).toMatch(/worker: stopping after the running trials…[\s\S]*worker: ran \d+ trials?/);
+    await waitFor('its result recorded', () => results(dir).some((l) => l.key === running));
+  });
+
   it('an unreachable Redis is a clear error, fast, and writes nothing', async () => {
     const dead = await freePort();
     const t0 = Date.now();
