@@ -20,10 +20,12 @@ beforeAll(() => {
 }, 120_000);
 
 describe('the packed package', () => {
-  it('holds what the README links to, the four kernel builds, the CLI, and no tests', () => {
+  it('holds what the README links to, the four kernel builds, the CLI, the sweeps\' files, and no tests', () => {
     const files = packed.files.map((f) => f.path);
     for (const f of ['LICENSE', 'README.md', 'package.json', 'bin/matsense.js', 'dist/index.js', 'dist/index.d.ts', 'build/matsense-worker.js', 'build/manifest.json',
-      'build/matsense.wasm', 'build/matsense-threads.wasm', 'build/matsense-relaxed.wasm', 'build/matsense-relaxed-threads.wasm']) expect(files).toContain(f);
+      'build/matsense.wasm', 'build/matsense-threads.wasm', 'build/matsense-relaxed.wasm', 'build/matsense-relaxed-threads.wasm',
+      // the sweeps: their worker-thread program, the spec's schema, the example specs, the `matsense/sweeps` entry
+      'build/matsense-sweep-worker.js', 'schema/sweep.schema.json', 'sweeps/phase-transition.json', 'dist/sweeps/index.js']) expect(files).toContain(f);
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
     const links = [...readme.matchAll(/\]\(((?:docs\/)?[\w./-]+\.md|LICENSE)(#[\w-]+)?\)/g)].map((m) => m[1]!);
     expect(links.length).toBeGreaterThan(5);
@@ -48,6 +50,16 @@ describe('the packed package', () => {
     const bin = spawnSync(join(app, 'node_modules', '.bin', 'matsense'), ['solve', '--n1', '12', '--r', '1', '--m', '150', '--k', '1', '--progress', 'off'], { cwd: app, encoding: 'utf8' });
     expect(bin.status).toBe(0);
     expect(bin.stdout).toMatch(/stop reason\s+converged/);
+    // a sweep from the installed package: its worker-thread program and kernels are found next to its code
+    writeFileSync(join(app, 'spec.json'), JSON.stringify({ $schema: './node_modules/matsense/schema/sweep.schema.json', problem: { n1: 8, r: 1, m: 60, seed: [0, 1] }, solver: { maxIter: 50 } }));
+    const sweep = spawnSync(join(app, 'node_modules', '.bin', 'matsense'), ['sweep', 'run', 'spec.json', '--out', 'out', '--threads', '2'], { cwd: app, encoding: 'utf8' });
+    expect(sweep.stderr).toBe('');
+    expect(sweep.stdout).toMatch(/finished: 2 trials run/);
+    expect(readFileSync(join(app, 'out', 'results.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);
+    // bullmq and ioredis are optional peers: without them --queue says what to install
+    const queued = spawnSync(join(app, 'node_modules', '.bin', 'matsense'), ['sweep', 'run', 'spec.json', '--out', 'out2', '--queue', 'redis://127.0.0.1:1'], { cwd: app, encoding: 'utf8' });
+    expect(queued.status).toBe(2);
+    expect(queued.stderr).toMatch(/--queue needs the optional packages bullmq and ioredis: npm install bullmq ioredis/);
   }, 120_000);
 
   it('the esbuild recipe (docs/browser.md): a bundle that passes the kernels it ships beside itself', async () => {
