@@ -10,7 +10,10 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
+// Exit once the command is done and its output flushed: a client of a Redis that went away (sweep --queue) keeps
+// reconnecting on timers that would hold the process open for seconds after the command has returned.
+const exit = (code) => process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
 main(process.argv.slice(2)).then(
-  (code) => { process.exitCode = code; },
-  (e) => { console.error(e); process.exitCode = 1; },
+  (code) => exit(code),
+  (e) => { console.error(e); exit(1); },
 );

@@ -85,7 +85,9 @@ export interface QueueSweepOptions {
 /** Submit a sweep to the queue and write the results as they come back (or, with wait: false, what is there). */
 export async function runSweepQueue(plan: SweepPlan, dir: string, opts: QueueSweepOptions): Promise<SweepSummary & { pending: number }> {
   const conn = parseRedisUrl(opts.url);
-  const { Queue } = await loadBullMQ();
+  const { Queue, QueueEvents } = await loadBullMQ();
+  let events: InstanceType<typeof QueueEvents> | undefined;
+  let redisLost = false;
   const timeout = opts.redisTimeoutMs ?? 10_000;
   const results = await ResultsFile.open(dir);
   const t0 = performance.now();
@@ -103,7 +105,12 @@ export async function runSweepQueue(plan: SweepPlan, dir: string, opts: QueueSwe
     `${results.done.size} of ${plan.trials.length} trials are recorded in ${results.path}; rerun the same command to resume`;
   try {
     await saveSpec(plan, dir);
-    await within(queue.waitUntilReady(), timeout, () => `cannot reach Redis at ${opts.url} (${why()}); start it (redis-server --port ${conn.port}) or check --queue`);
+    try {
+      await within(queue.waitUntilReady(), timeout, () => `cannot reach Redis at ${opts.url} (${why()}); start it (redis-server --port ${conn.port}) or check --queue`);
+    } catch (e) {
+      redisLost = true;
+      throw e;
+    }
     const byKey = new Map(plan.trials.map((t) => [t.key, t] as const));
     const pending = new Set(plan.trials.filter((t) => !results.done.has(t.key)).map((t) => t.key));
     summary.skipped = plan.trials.length - pending.size;
@@ -117,18 +124,27 @@ export async function runSweepQueue(plan: SweepPlan, dir: string, opts: QueueSwe
     report();
     // Redis calls that fail are retried until `timeout` has passed without one success
     let lastOk = performance.now();
+    // (each call is also timed: a call on a connection that is reconnecting may otherwise never settle)
     const call = async <T>(f: () => Promise<T>): Promise<T | undefined> => {
       try {
-        const r = await f();
+        const r = await within(f(), Math.min(timeout, 5000), () => 'no answer');
         lastOk = performance.now();
         connError = '';
         return r;
       } catch (e) {
         lastError = (e as Error).message;
-        if (performance.now() - lastOk > timeout) throw new QueueError(lost());
+        if (performance.now() - lastOk > timeout) { redisLost = true; throw new QueueError(lost()); }
         return undefined;
       }
     };
+    // Which jobs to look at: the finished ones the queue's event stream names — read from before the first enqueue —
+    // and every pending one on the first pass and every 15 s (events are missed while the connection is down)
+    const flagged = new Set<string>();
+    events = new QueueEvents(queueName(plan.version), { connection: { ...conn, retryStrategy: () => 500 } });
+    events.on('error', (e: Error) => { connError = e.message; });
+    events.on('completed', ({ jobId }: { jobId: string }) => { flagged.add(jobId); });
+    events.on('failed', ({ jobId }: { jobId: string }) => { flagged.add(jobId); });
+    await call(() => events!.waitUntilReady());
     if (opts.enqueue !== false && pending.size > 0) {
       const todo = [...pending].map((k) => byKey.get(k)!);
       for (let i = 0; i < todo.length; i += 500) {
@@ -145,10 +161,14 @@ export async function runSweepQueue(plan: SweepPlan, dir: string, opts: QueueSwe
       }
     }
     const retried = new Set<string>();
+    let lastFull = -Infinity;
     for (;;) {
       if (opts.signal?.aborted) { summary.aborted = true; break; }
       let progressed = false;
-      const keys = [...pending];
+      const full = performance.now() - lastFull > 15_000;
+      if (full) lastFull = performance.now();
+      const keys = full ? [...pending] : [...flagged].filter((k) => pending.has(k));
+      flagged.clear();
       for (let i = 0; i < keys.length; i += 200) {
         const chunk = keys.slice(i, i + 200);
         const jobs = await call(() => Promise.all(chunk.map((k) => queue.getJob(k))));
@@ -156,18 +176,20 @@ export async function runSweepQueue(plan: SweepPlan, dir: string, opts: QueueSwe
         for (let j = 0; j < chunk.length; j++) {
           const key = chunk[j]!, job = jobs[j], t = byKey.get(key)!;
           if (!job) continue; // not enqueued (collect without enqueue): stays pending
-          if (job.finishedOn && job.returnvalue && !job.failedReason) {
+          // completed: it has a return value (failedReason may remain from an earlier attempt); failed: finished without one
+          if (job.finishedOn && job.returnvalue) {
             const ret = job.returnvalue as TrialReturn;
             await results.append(resultLine(plan, t as KeyedTrial, ret.outcome, ret.ranOn));
             if (ret.outcome.error !== undefined) summary.refused++;
             summary.done++;
             pending.delete(key);
             progressed = true;
-          } else if (job.finishedOn && job.failedReason && opts.enqueue !== false && !retried.has(key)) {
+          } else if (job.finishedOn && opts.enqueue !== false && !retried.has(key)) {
             // failed on every attempt in an earlier submission: give it another round now
             retried.add(key);
             await call(() => job.retry('failed'));
-          } else if (job.finishedOn && job.failedReason) {
+            flagged.add(key); // look again at the next pass
+          } else if (job.finishedOn) {
             if (!summary.failures.some((f) => f.key === key)) {
               summary.failed++;
               summary.failures.push({ key, index: t.index, message: job.failedReason });
@@ -179,14 +201,15 @@ export async function runSweepQueue(plan: SweepPlan, dir: string, opts: QueueSwe
       if (progressed) report();
       const unfinished = [...pending].filter((k) => !summary.failures.some((f) => f.key === k)).length;
       if (opts.wait === false || unfinished === 0) break;
-      if (performance.now() - lastOk > timeout) throw new QueueError(lost());
+      if (performance.now() - lastOk > timeout) { redisLost = true; throw new QueueError(lost()); }
       await sleep(opts.pollMs ?? 250);
     }
     summary.pending = pending.size;
     summary.elapsedMs = performance.now() - t0;
     return summary;
   } finally {
-    await shut(queue);
+    // Redis gone: cut the connections at once (a graceful close would wait on them); else close both gracefully
+    await Promise.all([events, queue].filter((q) => q !== undefined).map((q) => shut(q!, redisLost)));
     await results.close();
   }
 }
@@ -197,8 +220,9 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
  * Close a queue or worker; when Redis is gone a graceful close never completes (it waits on the connection), so
  * after 2 s the connections are cut instead — otherwise the process would live on, reconnecting forever.
  */
-async function shut(q: { close(): Promise<void>; disconnect(): Promise<void>; on(ev: 'error', f: (e: Error) => void): unknown }): Promise<void> {
+async function shut(q: { close(): Promise<void>; disconnect(): Promise<void>; on(ev: 'error', f: (e: Error) => void): unknown }, gone = false): Promise<void> {
   q.on('error', () => {}); // reconnection errors while closing are expected
+  if (gone) { void q.disconnect().catch(() => {}); return; } // nothing to wait for: Redis is not there to answer
   try {
     await within(q.close(), 2000, () => 'close timed out');
   } catch {

@@ -123,8 +123,11 @@ describe.skipIf(SKIP)('matsense sweep --queue (BullMQ on a real Redis)', { timeo
     procs.push(submit);
     const w = worker();
     await waitFor('a result', () => results(dir).length >= 1);
+    const killedAt = Date.now();
     redis!.kill('SIGKILL');
     expect(await submit.exited).toBe(1);
+    // it gives up after --redis-timeout and exits, not held open by clients reconnecting (10.9 s before the fix)
+    expect(Date.now() - killedAt).toBeLessThan(7000);
     expect(submit.out()).toMatch(/lost Redis at redis:\/\/127\.0\.0\.1:\d+ .* for 2 s: \d of 6 trials are recorded in .*results\.jsonl; rerun the same command to resume/);
     const kept = results(dir).length;
     expect(kept).toBeGreaterThanOrEqual(1);
