@@ -107,6 +107,14 @@ function summaryLines(io: CliIO, s: SweepSummary & { pending?: number }, dir: st
   return s.failed ? EXIT.failure : EXIT.ok;
 }
 
+const redisTimeoutMs = (v: Record<string, unknown>) => ((v['redis-timeout'] as number | undefined) ?? 10) * 1000;
+
+/** Run a sweep command with its progress line, stopping cleanly on SIGINT / SIGTERM. */
+function withProgress<T>(io: CliIO, run: (signal: AbortSignal, onProgress: (p: SweepProgress) => void) => Promise<T>): Promise<T> {
+  const progress = progressPrinter(io.stdout);
+  return withSigint((signal) => run(signal, (p) => progress.update(p)).finally(() => progress.finish()));
+}
+
 function withSigint<T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const ac = new AbortController();
   const onSig = () => ac.abort();
@@ -137,18 +145,11 @@ export async function sweepCommand(argv: string[], io: CliIO): Promise<number> {
       if (v.queue === undefined && v['redis-timeout'] !== undefined) throw new UsageError('--redis-timeout applies with --queue only', 'sweep');
       const plan = await loadPlan(resolve(cwd, positionals[0]!));
       const dir = resolve(cwd, (v.out as string | undefined) ?? `matsense-sweep/${plan.spec.name ?? 'sweep'}`);
-      const progress = progressPrinter(io.stdout);
       println(io.stdout, `sweep ${plan.spec.name ?? positionals[0]}: ${plan.trials.length} trials${plan.axes.length ? ` over ${plan.axes.join(', ')}` : ''} → ${dir}`);
-      const summary = await withSigint(async (signal) => {
-        try {
-          if (v.queue !== undefined) {
-            const { runSweepQueue } = await import('../../sweeps/queue.js');
-            return await runSweepQueue(plan, dir, { url: v.queue as string, redisTimeoutMs: ((v['redis-timeout'] as number | undefined) ?? 10) * 1000, signal, onProgress: (p) => progress.update(p) });
-          }
-          return await runSweepLocal(plan, dir, { threads: v.threads as number | undefined, signal, onProgress: (p) => progress.update(p) });
-        } finally {
-          progress.finish();
-        }
+      const summary = await withProgress(io, async (signal, onProgress) => {
+        if (v.queue === undefined) return runSweepLocal(plan, dir, { threads: v.threads as number | undefined, signal, onProgress });
+        const { runSweepQueue } = await import('../../sweeps/queue.js');
+        return runSweepQueue(plan, dir, { url: v.queue as string, redisTimeoutMs: redisTimeoutMs(v), signal, onProgress });
       });
       return summaryLines(io, summary, dir);
     }
@@ -160,14 +161,8 @@ export async function sweepCommand(argv: string[], io: CliIO): Promise<number> {
       const dir = resolve(cwd, positionals[0]!);
       const plan = await loadPlan(resolve(dir, 'spec.json'));
       const { runSweepQueue } = await import('../../sweeps/queue.js');
-      const progress = progressPrinter(io.stdout);
-      const summary = await withSigint(async (signal) => {
-        try {
-          return await runSweepQueue(plan, dir, { url: v.queue as string, enqueue: false, wait: Boolean(v.wait), redisTimeoutMs: ((v['redis-timeout'] as number | undefined) ?? 10) * 1000, signal, onProgress: (p) => progress.update(p) });
-        } finally {
-          progress.finish();
-        }
-      });
+      const summary = await withProgress(io, (signal, onProgress) =>
+        runSweepQueue(plan, dir, { url: v.queue as string, enqueue: false, wait: Boolean(v.wait), redisTimeoutMs: redisTimeoutMs(v), signal, onProgress }));
       return summaryLines(io, summary, dir);
     }
     case 'report': {
