@@ -20,7 +20,7 @@ describe('sweep spec', () => {
   });
 
   it('every example in sweeps/ is valid', () => {
-    for (const name of ['phase-transition', 'alpha-sweep', 'methods-kappa']) {
+    for (const name of ['phase-transition', 'alpha-sweep', 'methods-kappa', 'scaledgd-lambda']) {
       const text = readFileSync(new URL(`../../sweeps/${name}.json`, import.meta.url), 'utf8');
       expect(() => parseSweepSpec(text, name)).not.toThrow();
     }
