@@ -6,7 +6,7 @@ import { runSweepLocal } from '../../sweeps/local.js';
 import { parseResults, RESULTS_FILE } from '../../sweeps/results.js';
 import { parseSweepSpec, planSweep } from '../../sweeps/spec.js';
 import { packageVersion } from '../../sweeps/version.js';
-import { progressPrinter } from './sweep.js';
+import { withProgress } from './sweep.js';
 import { checkOutputDirectory } from '../../io/node.js';
 import { loadRenderer } from '../../plots/node.js';
 import { createRuntime } from '../../runtime.js';
@@ -62,17 +62,7 @@ export async function experimentCommand(argv: string[], io: CliIO): Promise<numb
     async sweep(spec, name) {
       const plan = planSweep(parseSweepSpec(spec, `experiment ${exp.name}: sweep ${name}`), version);
       const dir = join(outDir, 'trials', name);
-      const progress = io.stdout.isTTY ? progressPrinter(io.stdout) : undefined;
-      const ac = new AbortController();
-      const onSig = () => ac.abort();
-      process.once('SIGINT', onSig);
-      let summary;
-      try {
-        summary = await runSweepLocal(plan, dir, { threads: v.threads as number | undefined, signal: ac.signal, onProgress: (p) => progress?.update(p) });
-      } finally {
-        process.removeListener('SIGINT', onSig);
-        progress?.finish();
-      }
+      const summary = await withProgress(io, (signal, onProgress) => runSweepLocal(plan, dir, { threads: v.threads as number | undefined, signal, onProgress }), { ttyOnly: true });
       if (summary.aborted) throw new AbortError(`interrupted: the finished trials are kept in ${dir}; run the same command again to resume`);
       if (summary.failed) throw new MatsenseError(`${summary.failed} trials of ${name} failed: ${summary.failures[0]!.message}`);
       const byKey = new Map(parseResults(await readFile(join(dir, RESULTS_FILE), 'utf8'), dir).lines.map((l) => [l.key, l] as const));

@@ -77,7 +77,7 @@ async function loadPlan(path: string): Promise<SweepPlan> {
 const fmtEta = (ms?: number) => (ms === undefined ? '—' : fmtMs(ms));
 
 /** The progress line of a sweep: redrawn in place on a terminal (and erased at the end), a line every 5 s elsewhere. */
-export function progressPrinter(out: CliStream): { update(p: SweepProgress & { pending?: number }): void; finish(): void } {
+function progressPrinter(out: CliStream): { update(p: SweepProgress & { pending?: number }): void; finish(): void } {
   let lastLine = 0, drawn = false;
   const text = (p: SweepProgress) => {
     const finished = p.skipped + p.done;
@@ -109,10 +109,13 @@ function summaryLines(io: CliIO, s: SweepSummary & { pending?: number }, dir: st
 
 const redisTimeoutMs = (v: Record<string, unknown>) => ((v['redis-timeout'] as number | undefined) ?? 10) * 1000;
 
-/** Run a sweep command with its progress line, stopping cleanly on SIGINT / SIGTERM. */
-function withProgress<T>(io: CliIO, run: (signal: AbortSignal, onProgress: (p: SweepProgress) => void) => Promise<T>): Promise<T> {
-  const progress = progressPrinter(io.stdout);
-  return withSigint((signal) => run(signal, (p) => progress.update(p)).finally(() => progress.finish()));
+/**
+ * Run a sweep with its progress line, stopping cleanly on SIGINT / SIGTERM. `ttyOnly`: no progress lines off a
+ * terminal (an experiment prints its own findings there).
+ */
+export function withProgress<T>(io: CliIO, run: (signal: AbortSignal, onProgress: (p: SweepProgress) => void) => Promise<T>, o: { ttyOnly?: boolean } = {}): Promise<T> {
+  const progress = o.ttyOnly && !io.stdout.isTTY ? undefined : progressPrinter(io.stdout);
+  return withSigint((signal) => run(signal, (p) => progress?.update(p)).finally(() => progress?.finish()));
 }
 
 function withSigint<T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> {

@@ -4,8 +4,8 @@
  * with the one-step modification (`gd-rebalance`) the late rate hardly depends on α.
  */
 import { errorCurves, scatterLog } from '../../plots/specs.js';
-import { fmt, fmtMs, gridTable } from '../format.js';
-import { curvesCsv, firstBelow, last, plot, rateBetween, thinTrialRecord, withNaN, type Experiment } from './common.js';
+import { fmt, gridTable } from '../format.js';
+import { curvesCsv, firstBelow, last, plot, rateBetween, thinTrialRecord, withNaN, runLine, type Experiment } from './common.js';
 
 export const alphaSweep: Experiment = {
   name: 'alpha-sweep',
@@ -31,7 +31,7 @@ export const alphaSweep: Experiment = {
     }, 'alpha-sweep');
     const runs = lines.map((l) => {
       const res = l.result!;
-      ctx.log(`  ${l.solver.method}, α = ${l.solver.alpha}: ${res.iterations} iterations, rel. error ${fmt(res.relError ?? undefined)}, ${fmtMs(res.timeMs)} (${res.stopReason})`);
+      ctx.log(runLine(`${l.solver.method}, α = ${l.solver.alpha}`, res));
       return { alpha: l.solver.alpha as number, method: l.solver.method as string, res: { events: res.events, record: withNaN(res.record!) } };
     });
     const rows: string[][] = [];

@@ -13,6 +13,7 @@ import { ProgressDisplay } from '../progress.js';
 import type { RunResult, SolverOptions } from '../../solvers/solver.js';
 import { fmt, fmtMs } from '../format.js';
 import type { ResultLine } from '../../sweeps/results.js';
+import type { TrialResult } from '../../sweeps/trial.js';
 import type { SweepSpec } from '../../sweeps/spec.js';
 
 /** What an experiment runs with. */
@@ -84,9 +85,9 @@ export function withNaN<T extends Record<string, (number | null)[]>>(rec: T): { 
   return out as { [K in keyof T]: number[] };
 }
 
-/** Progress line for one finished run. */
-export function runLine(label: string, res: RunResult): string {
-  const e = last(res.record.relError);
+/** Progress line for one finished run, in-process or a sweep trial. */
+export function runLine(label: string, res: RunResult | TrialResult): string {
+  const e = 'estimate' in res ? last(res.record.relError) : res.relError ?? undefined;
   return `  ${label}: ${res.iterations} iterations, rel. error ${fmt(e)}, ${fmtMs(res.timeMs)} (${res.stopReason})`;
 }
 

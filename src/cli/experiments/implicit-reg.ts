@@ -3,8 +3,8 @@
  * under-determined problem still generalizes, and the test error falls as the init scale α falls.
  */
 import { scatterLog } from '../../plots/specs.js';
-import { fmt, fmtMs, gridTable } from '../format.js';
-import { plot, type Experiment } from './common.js';
+import { fmt, gridTable } from '../format.js';
+import { plot, runLine, type Experiment } from './common.js';
 
 export const implicitReg: Experiment = {
   name: 'implicit-reg',
@@ -31,7 +31,7 @@ export const implicitReg: Experiment = {
     }, 'implicit-reg');
     for (const [i, l] of lines.entries()) {
       const res = l.result!;
-      ctx.log(`  α = ${alphas[i]}: ${res.iterations} iterations, rel. error ${fmt(res.relError ?? NaN)}, ${fmtMs(res.timeMs)} (${res.stopReason})`);
+      ctx.log(runLine(`α = ${alphas[i]}`, res));
       const t = res.testError ?? NaN, e = res.relError ?? NaN, rr = res.relResidual ?? NaN;
       test.push(t); err.push(e); resid.push(rr);
       rows.push([fmt(alphas[i]), fmt(rr), fmt(t), fmt(e), String(res.iterations)]);

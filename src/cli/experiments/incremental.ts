@@ -5,8 +5,8 @@
  */
 import { lineChart, singularValueTrajectories } from '../../plots/specs.js';
 import { spectrumValues } from '../../problems/generate.js';
-import { fmt, fmtMs, gridTable } from '../format.js';
-import { pick, plot, thin, withNaN, type Experiment } from './common.js';
+import { fmt, gridTable } from '../format.js';
+import { pick, plot, thin, withNaN, runLine, type Experiment } from './common.js';
 
 export const incremental: Experiment = {
   name: 'incremental',
@@ -35,7 +35,7 @@ export const incremental: Experiment = {
     const sigma = spectrumValues(r, kappa, 'geometric');
     const out = lines.map((l, j) => {
       const res = l.result!, sp = res.spectral!;
-      ctx.log(`  α = ${configs[j]!.alpha}, η = ${fmt(res.eta ?? undefined)}: ${res.iterations} iterations, rel. error ${fmt(res.relError ?? NaN)}, ${fmtMs(res.timeMs)} (${res.stopReason})`);
+      ctx.log(runLine(`α = ${configs[j]!.alpha}, η = ${fmt(res.eta ?? undefined)}`, res));
       return {
         ...configs[j]!,
         res: { eta: res.eta ?? undefined, record: withNaN(res.record!) },

@@ -6,7 +6,7 @@ import { errorCurves } from '../../plots/specs.js';
 import { createProblem } from '../../problems/generate.js';
 import type { ResultLine } from '../../sweeps/results.js';
 import { fmt, fmtMs, gridTable } from '../format.js';
-import { curvesCsv, firstBelow, last, plot, thinTrialRecord, withNaN, type Experiment } from './common.js';
+import { curvesCsv, firstBelow, last, plot, thinTrialRecord, withNaN, runLine, type Experiment } from './common.js';
 
 const METHODS = ['gd', 'scaledgd-lambda', 'precgd', 'agn'] as const;
 
@@ -49,7 +49,7 @@ export const methodsKappa: Experiment = {
       for (const method of METHODS) {
         const l = lines.find((x) => x.problem.kappa === kappa && x.solver.method === method)!;
         const res = toRun(l);
-        ctx.log(`  κ = ${kappa}, ${method}: ${res.iterations} iterations, rel. error ${fmt(last(res.record.relError))}, ${fmtMs(res.timeMs)} (${res.stopReason})`);
+        ctx.log(runLine(`κ = ${kappa}, ${method}`, l.result!));
         all.push({ kappa, method, res });
       }
       const runs = all.filter((x) => x.kappa === kappa);

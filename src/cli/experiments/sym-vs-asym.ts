@@ -5,8 +5,8 @@
  * on α, see `alpha-sweep`).
  */
 import { errorCurves } from '../../plots/specs.js';
-import { fmt, fmtMs, gridTable } from '../format.js';
-import { curvesCsv, last, linearRate, logLogSlope, plot, thinTrialRecord, withNaN, type Experiment } from './common.js';
+import { fmt, gridTable } from '../format.js';
+import { curvesCsv, last, linearRate, logLogSlope, plot, thinTrialRecord, withNaN, runLine, type Experiment } from './common.js';
 
 export const symVsAsym: Experiment = {
   name: 'sym-vs-asym',
@@ -39,7 +39,7 @@ export const symVsAsym: Experiment = {
     }, 'sym-vs-asym');
     const results = lines.map((l, j) => {
       const res = l.result!;
-      ctx.log(`  ${configs[j]!.label}: ${res.iterations} iterations, rel. error ${fmt(res.relError ?? NaN)}, ${fmtMs(res.timeMs)} (${res.stopReason})`);
+      ctx.log(runLine(configs[j]!.label, res));
       return { record: withNaN(res.record!) };
     });
     const rows: string[][] = [];
