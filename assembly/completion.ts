@@ -2,7 +2,7 @@
 // as i32 pairs sorted by u (so F's rows are reused), A_i = w e_u e_vᵀ. One pass over Ω gathers the rows F[u] and
 // G[v], forms the residual and scatters its gradient contributions at once while the rows are in cache.
 // Symmetric completion stores each pair u ≤ v once: A_i = w (e_u e_vᵀ + e_v e_uᵀ) for u < v, wd e_u e_uᵀ for u = v.
-import { hsum2, madd2 } from "./inline/simd";
+import { hsum2, hsum4, madd2, madd4 } from "./inline/simd";
 
 /** ⟨x, y⟩ of two f64 rows of length k (f64x2 lanes, scalar tail). */
 // @ts-ignore: decorator
@@ -102,6 +102,118 @@ function passAsymmetric(EG: usize, EtF: usize, r: usize, idx: usize, count: i32,
       const o = <usize>j << 3;
       store<f64>(eg + o, load<f64>(eg + o) + c * load<f64>(gv + o));
       store<f64>(etf + o, load<f64>(etf + o) + c * load<f64>(fu + o));
+    }
+  }
+  return ss;
+}
+
+/** ⟨x, y⟩ of two f32 rows of length k: f32x4 products and sums, the lanes added in f64. */
+// @ts-ignore: decorator
+@inline function dotRowF32(x: usize, y: usize, k: i32): f64 {
+  let s0 = f32x4.splat(0), s1 = f32x4.splat(0);
+  const k8 = k & ~7;
+  let j = 0;
+  for (; j < k8; j += 8) {
+    const o = <usize>j << 2;
+    s0 = madd4(s0, v128.load(x + o), v128.load(y + o));
+    s1 = madd4(s1, v128.load(x + o, 16), v128.load(y + o, 16));
+  }
+  if (j + 4 <= k) { const o = <usize>j << 2; s0 = madd4(s0, v128.load(x + o), v128.load(y + o)); j += 4; }
+  let d = hsum4(f32x4.add(s0, s1));
+  for (; j < k; j++) d += <f64>(load<f32>(x + (<usize>j << 2)) * load<f32>(y + (<usize>j << 2)));
+  return d;
+}
+
+/** out[0..k) += c · x[0..k) on f32 rows (f32x4 lanes, scalar tail). */
+// @ts-ignore: decorator
+@inline function axpyRowF32(out: usize, x: usize, c: f32, k: i32): void {
+  const cv = f32x4.splat(c);
+  const k4 = k & ~3;
+  let j = 0;
+  for (; j < k4; j += 4) {
+    const o = <usize>j << 2;
+    v128.store(out + o, madd4(v128.load(out + o), v128.load(x + o), cv));
+  }
+  for (; j < k; j++) { const o = <usize>j << 2; store<f32>(out + o, load<f32>(out + o) + c * load<f32>(x + o)); }
+}
+
+/**
+ * completion_pass_f64 with the gradient rows in f32 (precisions 'mixed' and 'f32'): the residual r_i from the f64 rows
+ * F[u], G[v] (`dot32` = 0: exact residuals) or from their f32 copies F32, G32 (`dot32` ≠ 0), stored in f64; then
+ * EG32[u] += c G32[v], EtF32[v] += c F32[u] (c = weight · r_i in f32) on f32 rows — half the lanes' work of f64, and
+ * an error of ~1e-7 relative to the contributions, which shrink with the residuals, so it does not limit the
+ * attainable accuracy of 'mixed'. EG32 and EtF32 (n1 × k, n2 × k f32) accumulate (zero them first); F and G are not
+ * read when `dot32` ≠ 0, and neither is needed when `given` ≠ 0. Otherwise the conventions of completion_pass_f64.
+ * @returns Σ r_i²
+ */
+export function completion_pass_f32grad(EG32: usize, EtF32: usize, r: usize, idx: usize, count: i32, F: usize, G: usize,
+  F32: usize, G32: usize, k: i32, w: f64, wd: f64, b: usize, sym: i32, given: i32, dot32: i32): f64 {
+  if (sym == 0 && given == 0 && EG32 != 0 && EtF32 != 0) {
+    return dot32 != 0 ? passAsymmetricF32(EG32, EtF32, r, idx, count, F, G, F32, G32, k, w, b, true)
+                      : passAsymmetricF32(EG32, EtF32, r, idx, count, F, G, F32, G32, k, w, b, false);
+  }
+  const row = <usize>k << 3, row4 = <usize>k << 2;
+  let ss: f64 = 0;
+  for (let i = 0; i < count; i++) {
+    const e = idx + (<usize>i << 3);
+    const u = <usize>load<i32>(e), v = <usize>load<i32>(e, 4);
+    const both = sym != 0 && u != v;
+    const wt = sym != 0 && u == v ? wd : w;
+    let ri: f64;
+    if (given != 0) {
+      ri = load<f64>(r + (<usize>i << 3));
+    } else {
+      let d: f64;
+      if (dot32 != 0) {
+        d = dotRowF32(F32 + u * row4, G32 + v * row4, k);
+        if (both) d += dotRowF32(F32 + v * row4, G32 + u * row4, k);
+      } else {
+        d = dotRow(F + u * row, G + v * row, k);
+        if (both) d += dotRow(F + v * row, G + u * row, k);
+      }
+      ri = wt * d - load<f64>(b + (<usize>i << 3));
+      store<f64>(r + (<usize>i << 3), ri);
+    }
+    ss += ri * ri;
+    const c = <f32>(wt * ri);
+    if (EG32 != 0) {
+      axpyRowF32(EG32 + u * row4, G32 + v * row4, c, k);
+      if (both) axpyRowF32(EG32 + v * row4, G32 + u * row4, c, k);
+    }
+    if (EtF32 != 0) {
+      axpyRowF32(EtF32 + v * row4, F32 + u * row4, c, k);
+      if (both) axpyRowF32(EtF32 + u * row4, F32 + v * row4, c, k);
+    }
+  }
+  return ss;
+}
+
+/** The hot case of completion_pass_f32grad (asymmetric, residuals computed, both products), `dot32` a constant. */
+// @ts-ignore: decorator
+@inline function passAsymmetricF32(EG32: usize, EtF32: usize, r: usize, idx: usize, count: i32, F: usize, G: usize,
+  F32: usize, G32: usize, k: i32, w: f64, b: usize, dot32: bool): f64 {
+  const row = <usize>k << 3, row4 = <usize>k << 2, k4 = k & ~3;
+  let ss: f64 = 0;
+  for (let i = 0; i < count; i++) {
+    const e = idx + (<usize>i << 3);
+    const u = <usize>load<i32>(e), v = <usize>load<i32>(e, 4);
+    const fu = F32 + u * row4, gv = G32 + v * row4;
+    const d = dot32 ? dotRowF32(fu, gv, k) : dotRow(F + u * row, G + v * row, k);
+    const ri = w * d - load<f64>(b + (<usize>i << 3));
+    store<f64>(r + (<usize>i << 3), ri);
+    ss += ri * ri;
+    const c = <f32>(w * ri), cv = f32x4.splat(c);
+    const eg = EG32 + u * row4, etf = EtF32 + v * row4;
+    let j = 0;
+    for (; j < k4; j += 4) {
+      const o = <usize>j << 2;
+      v128.store(eg + o, madd4(v128.load(eg + o), v128.load(gv + o), cv));
+      v128.store(etf + o, madd4(v128.load(etf + o), v128.load(fu + o), cv));
+    }
+    for (; j < k; j++) {
+      const o = <usize>j << 2;
+      store<f32>(eg + o, load<f32>(eg + o) + c * load<f32>(gv + o));
+      store<f32>(etf + o, load<f32>(etf + o) + c * load<f32>(fu + o));
     }
   }
   return ss;

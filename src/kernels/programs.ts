@@ -158,18 +158,37 @@ const denseRead: Program = {
 
 /**
  * Matrix completion, one trajectory: data[0] holds the block's entries (i32 pairs (u, v)).
- * params: [n1, n2, k, w, wd, sym, wantEG, wantEtF, given]; input [F (n1 × k), G (n2 × k)]; rowsIn the measurements
- * (or, with `given`, the residuals); rowsOut the residuals; partial [E·G (n1 × k), Eᵀ·F (n2 × k), ‖r‖²].
+ * params: [n1, n2, k, w, wd, sym, wantEG, wantEtF, given, precision code]; input [F (n1 × k), G (n2 × k)]; rowsIn the
+ * measurements (or, with `given`, the residuals); rowsOut the residuals; partial [E·G (n1 × k), Eᵀ·F (n2 × k), ‖r‖²].
+ * 'f64' does it all in f64; 'mixed' and 'f32' convert F and G to f32 rows in scratch and accumulate the gradient rows
+ * there in f32 (the residuals from the f64 rows for 'mixed', from the f32 ones for 'f32'), then widen them into the
+ * partial.
  */
 const completionPass: Program = {
   name: 'completion.pass',
-  scratchBytes: () => 0,
+  scratchBytes(_rows, p) {
+    const [n1, n2, k, , , , , , , prec] = p as unknown as number[];
+    return prec === PRECISION_CODE.f64 ? 0 : 2 * (aligned(n1 * k * 4) + aligned(n2 * k * 4));
+  },
   run(K, a, p) {
-    const [n1, n2, k, w, wd, sym, wantEG, wantEtF, given] = p as unknown as number[];
+    const [n1, n2, k, w, wd, sym, wantEG, wantEtF, given, prec] = p as unknown as number[];
     const EG = a.partial, EtF = EG + n1 * k * 8, F = a.input, G = F + n1 * k * 8;
-    K.fill_f64(EG, 0, (n1 + n2) * k);
     const r = given ? a.rowsIn : a.rowsOut;
-    const ss = K.completion_pass_f64(wantEG ? EG : 0, wantEtF ? EtF : 0, r, a.data[0], a.rows, F, G, k, w, wd, a.rowsIn, sym, given);
+    let ss: number;
+    if (prec === PRECISION_CODE.f64) {
+      K.fill_f64(EG, 0, (n1 + n2) * k);
+      ss = K.completion_pass_f64(wantEG ? EG : 0, wantEtF ? EtF : 0, r, a.data[0], a.rows, F, G, k, w, wd, a.rowsIn, sym, given);
+    } else {
+      const b1 = aligned(n1 * k * 4), b2 = aligned(n2 * k * 4);
+      const F32 = a.scratch, G32 = F32 + b1, EG32 = G32 + b2, EtF32 = EG32 + b1;
+      K.cvt_f64_to_f32(F32, F, n1 * k);
+      K.cvt_f64_to_f32(G32, G, n2 * k);
+      K.fill_f64(EG32, 0, (b1 + b2) / 8);
+      ss = K.completion_pass_f32grad(wantEG ? EG32 : 0, wantEtF ? EtF32 : 0, r, a.data[0], a.rows, F, G, F32, G32, k, w, wd, a.rowsIn, sym, given,
+        prec === PRECISION_CODE.f32 ? 1 : 0);
+      K.cvt_f32_to_f64(EG, EG32, n1 * k);
+      K.cvt_f32_to_f64(EtF, EtF32, n2 * k);
+    }
     storeF64(K, EtF + n2 * k * 8, ss);
   },
 };

@@ -18,6 +18,7 @@ import { ValidationError } from '../errors.js';
 import { STREAM } from '../random.js';
 import type { F64Buf, Runtime } from '../runtime.js';
 import { createPlacement } from '../placement/create.js';
+import { PRECISION_CODE } from '../kernels/programs.js';
 import { LocalPlacement, type Placement, type PlacementOptions } from '../placement/placement.js';
 import { cellCount, checkEntryCount, sampleEntries, sortEntries, type EntryCount, type EntryPairs } from './entries.js';
 import { PlacedOperator, type FactorJobOptions, type FactorJobShape } from './placed.js';
@@ -126,7 +127,7 @@ export class CompletionOperator extends PlacedOperator {
     const { n1, n2 } = this, k = o.k;
     return {
       program: 'completion.pass',
-      params: [n1, n2, k, this.w, this.wd, this.seesOnlySymmetric ? 1 : 0, o.wantEG ? 1 : 0, o.wantEtF ? 1 : 0, o.given ? 1 : 0],
+      params: [n1, n2, k, this.w, this.wd, this.seesOnlySymmetric ? 1 : 0, o.wantEG ? 1 : 0, o.wantEtF ? 1 : 0, o.given ? 1 : 0, PRECISION_CODE[o.precision]],
       inputLen: (n1 + n2) * k,
       partialLen: (n1 + n2) * k + 1,
     };

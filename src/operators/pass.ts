@@ -20,7 +20,9 @@ import type { F64Buf } from '../runtime.js';
  *   recomputes it exactly every 32 passes; the adjoint's 4-row partial sums in f32, accumulated in f64 (a gradient
  *   error of ~1e-7 relative, which does not limit the attainable accuracy: the floor is f64's);
  * - 'f32': everything in f32 (residuals floor at ~1e-7 relative).
- * Operators whose passes are exact in f64 anyway (identity, structured operators) treat all three alike.
+ * Matrix completion: 'mixed' forms the residuals from the f64 rows and accumulates the gradient rows in f32 (an error
+ * proportional to the residuals, so the floor stays f64's); 'f32' forms the residuals from f32 rows too. Rank-one: see
+ * RankOneOperator. The identity and Gram mode are f64 whatever the precision.
  */
 export type Precision = 'f64' | 'mixed' | 'f32';
 

@@ -57,6 +57,60 @@ describe('completion_pass_f64', () => {
   });
 });
 
+/** The completion pass by hand in f64 (the kernels' conventions: sym pairs u ≤ v, wd on a symmetric diagonal). */
+function completionRef(pairs: Int32Array, F: ArrayLike<number>, G: ArrayLike<number>, b: ArrayLike<number>, n1: number, n2: number, k: number, w: number, wd: number, sym: number) {
+  const m = pairs.length / 2, r = new Float64Array(m), EG = new Float64Array(n1 * k), EtF = new Float64Array(n2 * k);
+  let ss = 0;
+  for (let i = 0; i < m; i++) {
+    const u = pairs[2 * i], v = pairs[2 * i + 1], both = sym && u !== v, wt = sym && u === v ? wd : w;
+    let d = 0;
+    for (let j = 0; j < k; j++) d += F[u * k + j] * G[v * k + j] + (both ? F[v * k + j] * G[u * k + j] : 0);
+    r[i] = wt * d - b[i]; ss += r[i] * r[i];
+    const c = wt * r[i];
+    for (let j = 0; j < k; j++) {
+      EG[u * k + j] += c * G[v * k + j]; EtF[v * k + j] += c * F[u * k + j];
+      if (both) { EG[v * k + j] += c * G[u * k + j]; EtF[u * k + j] += c * F[v * k + j]; }
+    }
+  }
+  return { r, ss, EG, EtF };
+}
+
+describe('completion_pass_f32grad', () => {
+  // k covers the f32 kernel's 8-lane loop, its 4-lane step and the scalar tail; entries repeat rows and columns
+  it.each([[1, 1, 1, 1], [5, 7, 3, 11], [9, 4, 5, 30], [6, 6, 8, 20], [7, 5, 13, 40], [4, 4, 20, 16]])('n1 = %i, n2 = %i, k = %i, %i entries (ragged, both kinds, both residuals)', (n1, n2, k, m) => {
+    const R = rand(n1 * 37 + k);
+    for (const sym of [0, 1]) {
+      if (sym && n1 !== n2) continue;
+      const pairs = new Int32Array(2 * m);
+      for (let i = 0; i < m; i++) { let u = Math.floor(R() * n1), v = Math.floor(R() * n2); if (sym && u > v) [u, v] = [v, u]; pairs[2 * i] = u; pairs[2 * i + 1] = v; }
+      const F = randArray(n1 * k, 5), G = randArray(n2 * k, 6), b = randArray(m, 7), w = 0.7, wd = 1.3;
+      const F32 = Float32Array.from(F), G32 = Float32Array.from(G);
+      const exact = completionRef(pairs, F, G, b, n1, n2, k, w, wd, sym);
+      const idx = rt.alloc(8 * m); new Int32Array(rt.memory.buffer, idx, 2 * m).set(pairs);
+      const bF = f64(F), bG = f64(G), bF32 = f32(F32), bG32 = f32(G32), bb = f64(b);
+      const widen = (p: number, n: number) => Float64Array.from(new Float32Array(rt.memory.buffer, p, n));
+      for (const dot32 of [0, 1]) {
+        // residuals from the f64 rows are exact; from the f32 rows they are the f64 pass on the rounded factors, to f32
+        // sums' rounding (~k·2⁻²⁴ relative)
+        const ref = dot32 ? completionRef(pairs, F32, G32, b, n1, n2, k, w, wd, sym) : exact;
+        const EG32 = rt.alloc(4 * n1 * k), EtF32 = rt.alloc(4 * n2 * k), br = rt.f64(m);
+        new Float32Array(rt.memory.buffer, EG32, n1 * k).fill(0); new Float32Array(rt.memory.buffer, EtF32, n2 * k).fill(0);
+        const got = rt.kernels.completion_pass_f32grad(EG32, EtF32, br.ptr, idx, m, bF.ptr, bG.ptr, bF32.ptr, bG32.ptr, k, w, wd, bb.ptr, sym, 0, dot32);
+        const rTol = dot32 ? 1e-6 : 1e-14;
+        expect(Math.abs(got - ref.ss) / ref.ss, `sym ${sym} dot32 ${dot32} ‖r‖²`).toBeLessThan(dot32 ? 1e-5 : 1e-13);
+        expect(relMaxDiff(br.a, ref.r), `sym ${sym} dot32 ${dot32} r`).toBeLessThan(rTol);
+        // gradient rows in f32: each contribution rounded once, then f32 sums
+        expect(relMaxDiff(widen(EG32, n1 * k), exact.EG), `sym ${sym} dot32 ${dot32} EG`).toBeLessThan(1e-5);
+        expect(relMaxDiff(widen(EtF32, n2 * k), exact.EtF), `sym ${sym} dot32 ${dot32} EtF`).toBeLessThan(1e-5);
+        // given residuals, one product at a time (the general loop)
+        new Float32Array(rt.memory.buffer, EtF32, n2 * k).fill(0);
+        rt.kernels.completion_pass_f32grad(0, EtF32, f64(exact.r).ptr, idx, m, 0, 0, bF32.ptr, bG32.ptr, k, w, wd, 0, sym, 1, dot32);
+        expect(relMaxDiff(widen(EtF32, n2 * k), exact.EtF), `sym ${sym} given EtF`).toBeLessThan(1e-5);
+      }
+    }
+  });
+});
+
 describe('rank-one kernels', () => {
   const ref = (A: Float32Array, rows: number, n: number, Ft: Float64Array | Float32Array, k: number) => {
     const P = new Float64Array(rows * k);

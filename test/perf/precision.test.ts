@@ -29,4 +29,18 @@ describe('precision modes: accuracy floor', () => {
     if (precision !== 'f32') expect(res.record.relResidual.at(-1)!).toBeLessThan(1e-15);
     p.dispose();
   });
+
+  // matrix completion: 'mixed' accumulates the gradient rows in f32 from exact residuals, 'f32' forms the residuals
+  // from f32 rows too (docs/theory.md §11)
+  it.each(['f64', 'mixed', 'f32'] as Precision[])('completion, %s', async (precision) => {
+    const rt = await Runtime.create();
+    const p = createProblem(rt, { n1: 30, n2: 30, r: 2, operator: 'completion', density: 0.5, seed: 6 });
+    const res = solveSync(rt, p, { k: 2, maxIter: 800, tol: 0, precision, init: { alpha: 1e-2 } });
+    let best = Infinity; for (const v of res.record.relError!) best = Math.min(best, v);
+    console.log(`completion, precision ${precision}: floor of the relative error ${best.toExponential(2)}, final relative residual ${res.record.relResidual.at(-1)!.toExponential(2)}`);
+    expect(best).toBeLessThan(FLOOR[precision].max);
+    if (FLOOR[precision].min !== undefined) expect(best).toBeGreaterThanOrEqual(FLOOR[precision].min!);
+    if (precision !== 'f32') expect(res.record.relResidual.at(-1)!).toBeLessThan(1e-15);
+    p.dispose();
+  });
 });
