@@ -217,11 +217,15 @@ class PlacedWorkspace implements PassWorkspace {
     this.held = new Uint8Array(spec.widths.length);
   }
 
-  /** Runtime bytes (the extra pass's residual, allocated only if a method makes extra passes, is not counted). */
+  /**
+   * Runtime bytes, with the placement's scratch and partial outputs for its jobs (the extra pass's residual, allocated
+   * only if a method makes extra passes, is not counted).
+   */
   static bytesFor(op: PlacedOperator, spec: Omit<WorkspaceSpec, 'y'>): number {
     const b = Runtime.blockBytes, { m, n1, n2 } = op, kmax = Math.max(...spec.widths);
     const shape = op.jobShape({ k: kmax, symModel: spec.model === 'symmetric', precision: spec.precision, wantEG: true, wantEtF: true, given: false });
-    return spec.widths.length * b(m * 8) + b(shape.inputLen * 8) + b(shape.partialLen * 8) + b(Math.max(n1, n2) * kmax * 8);
+    return spec.widths.length * b(m * 8) + b(shape.inputLen * 8) + b(shape.partialLen * 8) + b(Math.max(n1, n2) * kmax * 8) +
+      op.rows.jobBytes(shape.program, shape.params, shape.partialLen);
   }
 
   get synchronous(): boolean { return this.op.synchronous; }

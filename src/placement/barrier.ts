@@ -4,7 +4,7 @@
  * vectors go through the exchange array of src/workers/protocol.ts). Both block the calling thread while a job runs.
  */
 import { ValidationError } from '../errors.js';
-import { PROGRAMS, aligned, programIndex } from '../kernels/programs.js';
+import { PROGRAMS, aligned, programIndex, type ProgramName } from '../kernels/programs.js';
 import type { Runtime } from '../runtime.js';
 import { BarrierPool } from '../workers/pool.js';
 import { CMD, MAX_DATA, MAX_PARAMS, SLOT, exchangeLayout, type RowLayout } from '../workers/protocol.js';
@@ -65,6 +65,10 @@ export class SharedPlacement extends Placement {
 
   override rowPointers(): readonly number[] { return this.data; }
   override get runtimeBytes(): number { return this.m * rowBytes(this.layout); }
+  override jobBytes(program: ProgramName, params: readonly number[], partialLen: number): number {
+    const P = PROGRAMS[programIndex(program)];
+    return this.blocks.reduce((s, [lo, hi], t) => s + aligned(P.scratchBytes(hi - lo, params)) + (t > 0 ? aligned(partialLen * 8) : 0), 0);
+  }
   override get exitedWorkers(): number { return this.pool?.exitedCount ?? 0; }
   override injectWorkerDeath(i: number): void { this.pool!.injectDeath(i); }
 

@@ -71,6 +71,12 @@ export abstract class Placement {
     await this._runAsync(job);
   }
 
+  /**
+   * Runtime bytes a job of this program allocates besides its own buffers: the participants' scratch and, in shared
+   * memory, the workers' partial outputs (kept and reused by the placement). 0 where workers hold them in their memory.
+   */
+  jobBytes(_program: ProgramName, _params: readonly number[], _partialLen: number): number { return 0; }
+
   /** Pointers of the row arrays in the runtime's memory (local and shared placements only). */
   rowPointers(): readonly number[] | undefined { return undefined; }
 
@@ -153,6 +159,9 @@ export class LocalPlacement extends Placement {
 
   override rowPointers(): readonly number[] { return this.data; }
   override get runtimeBytes(): number { return this.m * rowBytes(this.layout); }
+  override jobBytes(program: ProgramName, params: readonly number[]): number {
+    return aligned(PROGRAMS[programIndex(program)].scratchBytes(this.m, params));
+  }
 
   protected _run(job: Job): void {
     const program = PROGRAMS[programIndex(job.program)];

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   CompletionOperator, METHODS, RankOneOperator, Runtime, ValidationError, createProblem, createProblemParallel,
-  problemFromEntries, problemFromEntriesLocal, solve, solveBatch, solveSync, factorDistance,
+  problemFromEntries, problemFromEntriesLocal, solve, createSolver, solveBatch, solveSync, factorDistance,
   type MeasurementOperator, type PlacementKind, type Problem,
 } from '../../src/index.js';
 import { parseCsvTriplets, parseMatrixMarket, TripletFormatError } from '../../src/io/triplets.js';
@@ -214,6 +214,24 @@ describe('batches and threads with the structured operators', () => {
       const res = await solve(r2, pp, { ...o, init: inits[0] });
       expect(relMaxDiff(res.record.loss, batch[0].record.loss), memory).toBeLessThan(1e-9);
     }
+  });
+});
+
+describe('memory accounting with the structured operators', () => {
+  // the placement keeps each participant's scratch (f32 factor and gradient rows of a 'mixed' completion pass, the
+  // rank-one chunks) and, in shared memory, the workers' partial outputs: the out-of-memory check must count them
+  it.each(['completion', 'rank-one'] as const)('%s on 2 shared threads: memoryUsage() covers what the run allocates', async (operator) => {
+    const po = operator === 'completion' ? { n1: 300, n2: 200, r: 2, operator, density: 0.2, seed: 6 } : { n1: 120, n2: 100, r: 2, operator, m: 3000, seed: 6 };
+    const r2 = await Runtime.create({ shared: true });
+    const pp = await createProblemParallel(r2, { ...po, threads: 2, memory: 'shared' });
+    open.push(pp);
+    // a first, small f64 run makes what the problem keeps for itself (its back projection for the step size)
+    solveSync(r2, pp, { k: 1, maxIter: 1, tol: 0, precision: 'f64' });
+    const start = r2.stats().used;
+    const s = createSolver(r2, pp, { k: 8, maxIter: 3, tol: 0 }).setup();
+    while (s.step());
+    expect(s.memoryUsage()).toBeGreaterThanOrEqual(r2.stats().used - start);
+    s.dispose();
   });
 });
 
