@@ -98,8 +98,8 @@ export class CheapMetrics implements Callback {
     }
     if (this.hasImb) {
       const k = model.k;
-      K.gemm_tn_f64(this.gramF!.ptr, model.F.ptr, model.F.ptr, k, k, model.n1);
-      K.gemm_tn_f64(this.gramG!.ptr, model.G.ptr, model.G.ptr, k, k, model.n2);
+      K.gram_f64(this.gramF!.ptr, model.F.ptr, model.n1, k);
+      K.gram_f64(this.gramG!.ptr, model.G.ptr, model.n2, k);
       a.imbalance[t] = Math.sqrt(K.sqdist_f64(this.gramF!.ptr, this.gramG!.ptr, k * k));
     }
   }

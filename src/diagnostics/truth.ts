@@ -59,10 +59,10 @@ export class TruthDistance {
     K.scal_f64(f.Gp.ptr, -1, n2 * k);
     K.axpy_f64(f.Gp.ptr, e.G.ptr, 1, n2 * k);
     // k × k Grams
-    K.gemm_tn_f64(f.gF.ptr, f.Fp.ptr, f.Fp.ptr, k, k, n1);
-    K.gemm_tn_f64(f.gG.ptr, f.Gp.ptr, f.Gp.ptr, k, k, n2);
-    K.gemm_tn_f64(f.gA.ptr, f.A.ptr, f.A.ptr, k, k, r);
-    K.gemm_tn_f64(f.gB.ptr, f.B.ptr, f.B.ptr, k, k, r);
+    K.gram_f64(f.gF.ptr, f.Fp.ptr, n1, k);
+    K.gram_f64(f.gG.ptr, f.Gp.ptr, n2, k);
+    K.gram_f64(f.gA.ptr, f.A.ptr, r, k);
+    K.gram_f64(f.gB.ptr, f.B.ptr, r, k);
     const A = f.A.a, B = f.B.a, gF = f.gF.a, gG = f.gG.a, gA = f.gA.a, gB = f.gB.a;
     let core = 0;
     for (let a = 0; a < r; a++) for (let b = 0; b < r; b++) {

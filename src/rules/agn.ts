@@ -59,7 +59,7 @@ export function agn(eta: number, rcond = AGN_RCOND): UpdateRule<AgnState> {
     step(g: Gradient, st: AgnState, ctx: StepContext) {
       const { model } = ctx, K = ctx.rt.kernels, { n1, n2, k } = model;
       // first half-step: dF = −η E G (GᵀG)⁺
-      K.gemm_tn_f64(st.gram.ptr, model.G.ptr, model.G.ptr, k, k, n2);
+      K.gram_f64(st.gram.ptr, model.G.ptr, n2, k);
       rightMultiply(g.dF.a, n1, pinvSym(st.gram.a, k, rcond), k, st.row);
       K.scal_f64(g.dF.ptr, -eta, g.dF.length);
       // F_new = F + dF; residual at (F_new, G)
@@ -67,7 +67,7 @@ export function agn(eta: number, rcond = AGN_RCOND): UpdateRule<AgnState> {
       K.axpy_f64(st.Fnew.ptr, g.dF.ptr, 1, st.Fnew.length);
       // second half-step: dG = −η E(F_new, G)ᵀ F_new (F_newᵀ F_new)⁺, E(F_new, G) from one more pass
       ctx.passAt(st.Fnew, model.G, { EtF: g.dG });
-      K.gemm_tn_f64(st.gram.ptr, st.Fnew.ptr, st.Fnew.ptr, k, k, n1);
+      K.gram_f64(st.gram.ptr, st.Fnew.ptr, n1, k);
       rightMultiply(g.dG.a, n2, pinvSym(st.gram.a, k, rcond), k, st.row);
       K.scal_f64(g.dG.ptr, -eta, g.dG.length);
     },

@@ -53,12 +53,12 @@ export function preconditionByGram(lambda: Damping = 0): UpdateRule<GramState> {
       const l = lam === 'sqrt-loss' ? Math.sqrt(Math.max(ctx.loss, 0)) : lam;
       st.lastLambda = l;
       if (model.kind === 'asymmetric') {
-        K.gemm_tn_f64(st.gramG.ptr, model.G.ptr, model.G.ptr, k, k, model.n2);
-        K.gemm_tn_f64(st.gramF.ptr, model.F.ptr, model.F.ptr, k, k, model.n1);
+        K.gram_f64(st.gramG.ptr, model.G.ptr, model.n2, k);
+        K.gram_f64(st.gramF.ptr, model.F.ptr, model.n1, k);
         if (solveRightPsd(g.dF.a, model.n1, st.gramG.a, k, g.dF.a, { lambda: l }).path === 'pinv') st.pinvSolves++;
         if (solveRightPsd(g.dG.a, model.n2, st.gramF.a, k, g.dG.a, { lambda: l }).path === 'pinv') st.pinvSolves++;
       } else {
-        K.gemm_tn_f64(st.gramF.ptr, model.F.ptr, model.F.ptr, k, k, model.n1);
+        K.gram_f64(st.gramF.ptr, model.F.ptr, model.n1, k);
         if (solveRightPsd(g.dF.a, model.n1, st.gramF.a, k, g.dF.a, { lambda: l }).path === 'pinv') st.pinvSolves++;
       }
     },

@@ -42,3 +42,17 @@ it('the Gram FᵀF from gemm_tn is symmetric and matches the reference', () => {
   for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) expect(g.a[i * k + j]).toBeCloseTo(g.a[j * k + i], 14);
   [f, g].forEach((q) => q.free());
 });
+
+// rows around the kernel's 64-row chunk, k around its 4 × 4 tiles (whole tiles, a ragged edge, k < 4)
+describe.each([[0, 3], [1, 1], [5, 3], [7, 4], [63, 5], [64, 8], [65, 9], [130, 20], [200, 23]])('gram_f64 with %i rows, k = %i', (n, k) => {
+  it('is the reference Fᵀ F, exactly symmetric, and overwrites its output', () => {
+    const F = randArray(n * k, 10 + k);
+    const f = rt.f64(Math.max(1, n * k), 0), g = rt.f64(k * k, 99);
+    f.a.set(F);
+    rt.kernels.gram_f64(g.ptr, f.ptr, n, k);
+    const ref = n ? refMatmul(transpose(F, n, k), F, k, n, k) : new Float64Array(k * k);
+    expect(relMaxDiff(g.a, ref)).toBeLessThan(1e-14);
+    for (let i = 0; i < k; i++) for (let j = 0; j < i; j++) expect(g.a[i * k + j]).toBe(g.a[j * k + i]);
+    [f, g].forEach((q) => q.free());
+  });
+});
