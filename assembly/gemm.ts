@@ -108,9 +108,11 @@ export function gemm_nn_f64(out: usize, A: usize, B: usize, M: i32, N: i32, K: i
 
 /**
  * out (M × N) = Aᵀ · B with A being K × M and B being K × N — e.g. Eᵀ F (E n1 × n2, F n1 × k) or the Gram
- * FᵀF (A = B = F). Streams A and B once, 4 of their rows per pass. `out` is overwritten, must not alias. @returns out
+ * FᵀF (A = B = F). Streams A and B once, 4 of their rows per pass; when M and N are both small (tall-skinny A and B,
+ * e.g. U*ᵀ F) it takes the register-tiled path of gram_f64 instead. `out` is overwritten, must not alias. @returns out
  */
 export function gemm_tn_f64(out: usize, A: usize, B: usize, M: i32, N: i32, K: i32): usize {
+  if (M <= TALL_MAX && N <= TALL_MAX) return tallTn(out, A, B, M, N, K, false);
   const rowB = <usize>N << 3, rowA = <usize>M << 3;
   memory.fill(out, 0, <usize>M * rowB);
   let p = 0;
@@ -129,31 +131,46 @@ export function gemm_tn_f64(out: usize, A: usize, B: usize, M: i32, N: i32, K: i
   return out;
 }
 
-/** Rows of A per chunk of gram_f64: 64 rows of k ≤ 32 f64 stay in L1 while every tile of the output passes over them. */
-const GRAM_CHUNK = 64;
+/** Rows per chunk of the tall-skinny products: 64 rows of A and B (≤ 32 columns each) stay in L1 while every tile passes. */
+const TALL_CHUNK = 64;
+/** Widest A and B that gemm_tn_f64 sends to the tall-skinny path. */
+const TALL_MAX = 32;
 
 /**
- * out (k × k) = Aᵀ A for A (rows × k, row-major): the Gram of a factor (FᵀF). Each 4 × 4 tile of the upper triangle
- * is held in eight f64x2 registers while a chunk of rows passes, so a row costs 2 loads, 4 splats and 8 multiply–adds
- * per tile (about half the instructions of gemm_tn_f64 on A, A, and half the tiles); the sums run over the rows in
- * order. Ragged k is handled; the lower triangle is mirrored. Any alignment. @returns out
+ * out (k × k) = Aᵀ A for A (rows × k, row-major): the Gram of a factor (FᵀF). The register-tiled tall-skinny product
+ * on the upper triangle's tiles, the lower triangle mirrored (exactly symmetric). Any k, any alignment. @returns out
  */
 export function gram_f64(out: usize, A: usize, rows: i32, k: i32): usize {
-  const row = <usize>k << 3, k4 = k & ~3;
-  memory.fill(out, 0, <usize>k * row);
-  for (let p0 = 0; p0 < rows; p0 += GRAM_CHUNK) {
-    const p1 = min(rows, p0 + GRAM_CHUNK);
-    for (let i0 = 0; i0 < k4; i0 += 4) {
-      for (let j0 = i0; j0 < k4; j0 += 4) {
-        const o0 = out + <usize>i0 * row + (<usize>j0 << 3), o1 = o0 + row, o2 = o1 + row, o3 = o2 + row;
+  tallTn(out, A, A, k, k, rows, true);
+  const row = <usize>k << 3;
+  for (let i = 1; i < k; i++) {
+    for (let j = 0; j < i; j++) store<f64>(out + <usize>i * row + (<usize>j << 3), load<f64>(out + <usize>j * row + (<usize>i << 3)));
+  }
+  return out;
+}
+
+/**
+ * out (M × N) = Aᵀ B for tall-skinny A (K × M) and B (K × N). Each 4 × 4 output tile is held in eight f64x2
+ * registers while a chunk of TALL_CHUNK rows passes: per row 2 loads, 4 splats and 8 multiply–adds, about half the
+ * instructions of the row-axpy form. The rows and columns past the last whole tile take 1 × 4 and 4 × 1 tiles, the
+ * corner entry by entry. `upper`: only tiles on or above the diagonal, and of the corner only entries i ≤ j (a Gram,
+ * A = B, M = N).
+ */
+function tallTn(out: usize, A: usize, B: usize, M: i32, N: i32, K: i32, upper: bool): usize {
+  const rowA = <usize>M << 3, rowB = <usize>N << 3, M4 = M & ~3, N4 = N & ~3;
+  memory.fill(out, 0, <usize>M * rowB);
+  for (let p0 = 0; p0 < K; p0 += TALL_CHUNK) {
+    const p1 = min(K, p0 + TALL_CHUNK);
+    for (let i0 = 0; i0 < M4; i0 += 4) {
+      for (let j0 = upper ? i0 : 0; j0 < N4; j0 += 4) {
+        const o0 = out + <usize>i0 * rowB + (<usize>j0 << 3), o1 = o0 + rowB, o2 = o1 + rowB, o3 = o2 + rowB;
         let s00 = v128.load(o0), s01 = v128.load(o0, 16), s10 = v128.load(o1), s11 = v128.load(o1, 16);
         let s20 = v128.load(o2), s21 = v128.load(o2, 16), s30 = v128.load(o3), s31 = v128.load(o3, 16);
         for (let p = p0; p < p1; p++) {
-          const a = A + <usize>p * row;
-          const x0 = v128.load(a + (<usize>j0 << 3)), x1 = v128.load(a + (<usize>j0 << 3), 16);
-          const ai = a + (<usize>i0 << 3);
-          const c0 = f64x2.splat(load<f64>(ai)), c1 = f64x2.splat(load<f64>(ai, 8));
-          const c2 = f64x2.splat(load<f64>(ai, 16)), c3 = f64x2.splat(load<f64>(ai, 24));
+          const b = B + <usize>p * rowB + (<usize>j0 << 3), a = A + <usize>p * rowA + (<usize>i0 << 3);
+          const x0 = v128.load(b), x1 = v128.load(b, 16);
+          const c0 = f64x2.splat(load<f64>(a)), c1 = f64x2.splat(load<f64>(a, 8));
+          const c2 = f64x2.splat(load<f64>(a, 16)), c3 = f64x2.splat(load<f64>(a, 24));
           s00 = madd2(s00, c0, x0); s01 = madd2(s01, c0, x1);
           s10 = madd2(s10, c1, x0); s11 = madd2(s11, c1, x1);
           s20 = madd2(s20, c2, x0); s21 = madd2(s21, c2, x1);
@@ -163,20 +180,43 @@ export function gram_f64(out: usize, A: usize, rows: i32, k: i32): usize {
         v128.store(o2, s20); v128.store(o2, s21, 16); v128.store(o3, s30); v128.store(o3, s31, 16);
       }
     }
-    // the columns past the last whole tile, every row i ≤ j
-    for (let j = k4; j < k; j++) {
-      for (let i = 0; i <= j; i++) {
-        let s = load<f64>(out + <usize>i * row + (<usize>j << 3));
-        for (let p = p0; p < p1; p++) {
-          const a = A + <usize>p * row;
-          s += load<f64>(a + (<usize>i << 3)) * load<f64>(a + (<usize>j << 3));
+    // the rows past the last whole tile (never in a Gram: there they lie in the last columns), 1 × 4 tiles
+    if (!upper) {
+      for (let i = M4; i < M; i++) {
+        for (let j0 = 0; j0 < N4; j0 += 4) {
+          const o = out + <usize>i * rowB + (<usize>j0 << 3);
+          let s0 = v128.load(o), s1 = v128.load(o, 16);
+          for (let p = p0; p < p1; p++) {
+            const b = B + <usize>p * rowB + (<usize>j0 << 3), c = f64x2.splat(load<f64>(A + <usize>p * rowA + (<usize>i << 3)));
+            s0 = madd2(s0, c, v128.load(b)); s1 = madd2(s1, c, v128.load(b, 16));
+          }
+          v128.store(o, s0); v128.store(o, s1, 16);
         }
-        store<f64>(out + <usize>i * row + (<usize>j << 3), s);
       }
     }
-  }
-  for (let i = 1; i < k; i++) {
-    for (let j = 0; j < i; j++) store<f64>(out + <usize>i * row + (<usize>j << 3), load<f64>(out + <usize>j * row + (<usize>i << 3)));
+    // the columns past the last whole tile: 4 × 1 tiles for the rows of whole tiles, then entry by entry (a Gram: i ≤ j)
+    for (let j = N4; j < N; j++) {
+      for (let i0 = 0; i0 < M4; i0 += 4) {
+        const o = out + <usize>i0 * rowB + (<usize>j << 3);
+        let s0 = f64x2.splat(0), s1 = f64x2.splat(0);
+        for (let p = p0; p < p1; p++) {
+          const a = A + <usize>p * rowA + (<usize>i0 << 3), c = f64x2.splat(load<f64>(B + <usize>p * rowB + (<usize>j << 3)));
+          s0 = madd2(s0, v128.load(a), c); s1 = madd2(s1, v128.load(a, 16), c);
+        }
+        store<f64>(o, load<f64>(o) + f64x2.extract_lane(s0, 0));
+        store<f64>(o + rowB, load<f64>(o + rowB) + f64x2.extract_lane(s0, 1));
+        store<f64>(o + 2 * rowB, load<f64>(o + 2 * rowB) + f64x2.extract_lane(s1, 0));
+        store<f64>(o + 3 * rowB, load<f64>(o + 3 * rowB) + f64x2.extract_lane(s1, 1));
+      }
+    }
+    for (let i = M4; i < M; i++) {
+      for (let j = upper && i > N4 ? i : N4; j < N; j++) {
+        const o = out + <usize>i * rowB + (<usize>j << 3);
+        let s = load<f64>(o);
+        for (let p = p0; p < p1; p++) s += load<f64>(A + <usize>p * rowA + (<usize>i << 3)) * load<f64>(B + <usize>p * rowB + (<usize>j << 3));
+        store<f64>(o, s);
+      }
+    }
   }
   return out;
 }

@@ -1,4 +1,4 @@
-// Dense f64 products of the gradient (F Gᵀ, E G, Eᵀ F, Grams) against references on ragged shapes.
+// Dense f64 products of the gradient (F Gᵀ, E G, Eᵀ F, Grams, tall-skinny Aᵀ B) against references on ragged shapes.
 import { describe, expect, it, beforeAll } from 'vitest';
 import type { Runtime } from '../../src/index.js';
 import { randArray, refMatmul, relMaxDiff, runtime, transpose } from '../helpers.js';
@@ -8,6 +8,8 @@ beforeAll(async () => { rt = await runtime(); });
 
 const SHAPES: Array<[string, number, number, number]> = [
   ['1x1x1', 1, 1, 1], ['k1', 7, 5, 1], ['ragged', 5, 7, 3], ['square', 8, 8, 4], ['tall', 13, 3, 6], ['wide', 3, 13, 9], ['odd', 9, 11, 5],
+  // gemm_tn_f64: M > 32 takes the row-axpy path; small M, N over many rows the register-tiled one (64-row chunks)
+  ['big-out', 40, 33, 9], ['skinny', 6, 9, 150],
 ];
 
 describe.each(SHAPES)('gemm on %s (M=%i, N=%i, K=%i)', (_n, M, N, K) => {
