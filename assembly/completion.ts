@@ -140,7 +140,7 @@ function passAsymmetric(EG: usize, EtF: usize, r: usize, idx: usize, count: i32,
 /**
  * completion_pass_f64 with the gradient rows in f32 (precisions 'mixed' and 'f32'): the residual r_i from the f64 rows
  * F[u], G[v] (`dot32` = 0: exact residuals) or from their f32 copies F32, G32 (`dot32` ≠ 0), stored in f64; then
- * EG32[u] += c G32[v], EtF32[v] += c F32[u] (c = weight · r_i in f32) on f32 rows — half the lanes' work of f64, and
+ * EG32[u] += c G32[v], EtF32[v] += c F32[u] (c = weight · r_i in f32) on f32 rows — four lanes to f64's two, and
  * an error of ~1e-7 relative to the contributions, which shrink with the residuals, so it does not limit the
  * attainable accuracy of 'mixed'. EG32 and EtF32 (n1 × k, n2 × k f32) accumulate (zero them first); F and G are not
  * read when `dot32` ≠ 0, and neither is needed when `given` ≠ 0. Otherwise the conventions of completion_pass_f64.

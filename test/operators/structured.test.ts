@@ -217,6 +217,27 @@ describe('batches and threads with the structured operators', () => {
   });
 });
 
+describe('completion at the default precision on every placement', () => {
+  // 'mixed' accumulates the gradient rows in f32 in each participant's scratch (its own memory for private and
+  // message workers): the runs differ from the local one only by that rounding, which shrinks with the residual
+  it('private and message workers follow the local run and recover to the same accuracy', async () => {
+    const po = { n1: 60, n2: 50, r: 2, operator: 'completion' as const, density: 0.3, seed: 6 };
+    const o = { k: 2, maxIter: 1500, tol: 0, init: { alpha: 1e-2 } };
+    const p = createProblem(rt, po);
+    open.push(p);
+    const local = solveSync(rt, p, o);
+    expect(local.record.relError!.at(-1)!).toBeLessThan(1e-10);
+    for (const memory of ['shared', 'private', 'message'] as const) {
+      const r2 = await Runtime.create({ shared: memory === 'shared' });
+      const pp = await createProblemParallel(r2, { ...po, threads: 2, memory });
+      open.push(pp);
+      const res = await solve(r2, pp, o);
+      expect(relMaxDiff(res.record.loss.slice(0, 100), local.record.loss.slice(0, 100)), memory).toBeLessThan(1e-5);
+      expect(res.record.relError!.at(-1)!, memory).toBeLessThan(1e-10);
+    }
+  });
+});
+
 describe('memory accounting with the structured operators', () => {
   // the placement keeps each participant's scratch (f32 factor and gradient rows of a 'mixed' completion pass, the
   // rank-one chunks) and, in shared memory, the workers' partial outputs: the out-of-memory check must count them
