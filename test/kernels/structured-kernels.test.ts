@@ -11,6 +11,24 @@ beforeAll(async () => { rt = await runtime(); });
 const f64 = (a: ArrayLike<number>) => rt.f64(a.length).set(a);
 const f32 = (a: ArrayLike<number>) => rt.f32(a.length).set(a);
 
+/** The completion pass by hand in f64 (the kernels' conventions: sym pairs u ≤ v, wd on a symmetric diagonal). */
+function completionRef(pairs: Int32Array, F: ArrayLike<number>, G: ArrayLike<number>, b: ArrayLike<number>, n1: number, n2: number, k: number, w: number, wd: number, sym: number) {
+  const m = pairs.length / 2, r = new Float64Array(m), EG = new Float64Array(n1 * k), EtF = new Float64Array(n2 * k);
+  let ss = 0;
+  for (let i = 0; i < m; i++) {
+    const u = pairs[2 * i], v = pairs[2 * i + 1], both = sym && u !== v, wt = sym && u === v ? wd : w;
+    let d = 0;
+    for (let j = 0; j < k; j++) d += F[u * k + j] * G[v * k + j] + (both ? F[v * k + j] * G[u * k + j] : 0);
+    r[i] = wt * d - b[i]; ss += r[i] * r[i];
+    const c = wt * r[i];
+    for (let j = 0; j < k; j++) {
+      EG[u * k + j] += c * G[v * k + j]; EtF[v * k + j] += c * F[u * k + j];
+      if (both) { EG[v * k + j] += c * G[u * k + j]; EtF[u * k + j] += c * F[v * k + j]; }
+    }
+  }
+  return { r, ss, EG, EtF };
+}
+
 describe('completion_pass_f64', () => {
   it.each([[1, 1, 1, 1], [5, 7, 3, 11], [9, 4, 5, 30], [6, 6, 2, 20]])('n1 = %i, n2 = %i, k = %i, %i entries (ragged, both kinds)', (n1, n2, k, m) => {
     const R = rand(n1 * 31 + k);
@@ -19,20 +37,7 @@ describe('completion_pass_f64', () => {
       const pairs = new Int32Array(2 * m);
       for (let i = 0; i < m; i++) { let u = Math.floor(R() * n1), v = Math.floor(R() * n2); if (sym && u > v) [u, v] = [v, u]; pairs[2 * i] = u; pairs[2 * i + 1] = v; }
       const F = randArray(n1 * k, 1), G = randArray(n2 * k, 2), b = randArray(m, 3), w = 0.7, wd = 1.3;
-      // reference
-      const r = new Float64Array(m), EG = new Float64Array(n1 * k), EtF = new Float64Array(n2 * k);
-      let ss = 0;
-      for (let i = 0; i < m; i++) {
-        const u = pairs[2 * i], v = pairs[2 * i + 1], both = sym && u !== v, wt = sym && u === v ? wd : w;
-        let d = 0;
-        for (let j = 0; j < k; j++) d += F[u * k + j] * G[v * k + j] + (both ? F[v * k + j] * G[u * k + j] : 0);
-        r[i] = wt * d - b[i]; ss += r[i] * r[i];
-        const c = wt * r[i];
-        for (let j = 0; j < k; j++) {
-          EG[u * k + j] += c * G[v * k + j]; EtF[v * k + j] += c * F[u * k + j];
-          if (both) { EG[v * k + j] += c * G[u * k + j]; EtF[u * k + j] += c * F[v * k + j]; }
-        }
-      }
+      const { r, ss, EG, EtF } = completionRef(pairs, F, G, b, n1, n2, k, w, wd, sym);
       const idx = rt.alloc(8 * m); new Int32Array(rt.memory.buffer, idx, 2 * m).set(pairs);
       const bEG = rt.f64(n1 * k, 0), bEtF = rt.f64(n2 * k, 0), br = rt.f64(m);
       const got = rt.kernels.completion_pass_f64(bEG.ptr, bEtF.ptr, br.ptr, idx, m, f64(F).ptr, f64(G).ptr, k, w, wd, f64(b).ptr, sym, 0);
@@ -56,24 +61,6 @@ describe('completion_pass_f64', () => {
     }
   });
 });
-
-/** The completion pass by hand in f64 (the kernels' conventions: sym pairs u ≤ v, wd on a symmetric diagonal). */
-function completionRef(pairs: Int32Array, F: ArrayLike<number>, G: ArrayLike<number>, b: ArrayLike<number>, n1: number, n2: number, k: number, w: number, wd: number, sym: number) {
-  const m = pairs.length / 2, r = new Float64Array(m), EG = new Float64Array(n1 * k), EtF = new Float64Array(n2 * k);
-  let ss = 0;
-  for (let i = 0; i < m; i++) {
-    const u = pairs[2 * i], v = pairs[2 * i + 1], both = sym && u !== v, wt = sym && u === v ? wd : w;
-    let d = 0;
-    for (let j = 0; j < k; j++) d += F[u * k + j] * G[v * k + j] + (both ? F[v * k + j] * G[u * k + j] : 0);
-    r[i] = wt * d - b[i]; ss += r[i] * r[i];
-    const c = wt * r[i];
-    for (let j = 0; j < k; j++) {
-      EG[u * k + j] += c * G[v * k + j]; EtF[v * k + j] += c * F[u * k + j];
-      if (both) { EG[v * k + j] += c * G[u * k + j]; EtF[u * k + j] += c * F[v * k + j]; }
-    }
-  }
-  return { r, ss, EG, EtF };
-}
 
 describe('completion_pass_f32grad', () => {
   // k covers the f32 kernel's 8-lane loop, its 4-lane step and the scalar tail; entries repeat rows and columns
