@@ -40,6 +40,9 @@ export interface Kernels {
   // matrix completion (entries as i32 pairs)
   completion_pass_f64(EG: number, EtF: number, r: number, idx: number, count: number, F: number, G: number, k: number, w: number, wd: number, b: number, sym: number, given: number): number;
   completion_pass_f32grad(EG32: number, EtF32: number, r: number, idx: number, count: number, F: number, G: number, F32: number, G32: number, k: number, w: number, wd: number, b: number, sym: number, given: number, dot32: number): number;
+  completion_pack_rows(P: number, A: number, n: number, k: number, withF64: number): number;
+  completion_unpack_grad(out: number, P: number, n: number, k: number, withF64: number): number;
+  completion_pass_packed(PU: number, PV: number, r: number, idx: number, count: number, k: number, w: number, b: number, dot32: number): number;
   completion_matvec_f64(out: number, idx: number, count: number, r: number, x: number, w: number, wd: number, sym: number, transpose: number): number;
   // rank-one measurements (f32 vector rows, transposed factors)
   rows_dot_f32_f64(P: number, A: number, rows: number, n: number, Ft: number, k: number): number;
@@ -64,7 +67,8 @@ export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
   'gemm_nt_f64', 'gemm_nn_f64', 'gemm_tn_f64', 'gram_f64',
   'axpy_f64', 'scal_f64', 'add_f64', 'fill_f64', 'dot_f64', 'sqdist_f64', 'cvt_f64_to_f32', 'cvt_f32_to_f64', 'stream_sum_f32',
   'zig_init', 'normal_rows_f32', 'normal_f64', 'uniform_f64', 'symmetrize_rows_f32', 'bernoulli_row_i32', 'select_items_u64',
-  'completion_pass_f64', 'completion_pass_f32grad', 'completion_matvec_f64',
+  'completion_pass_f64', 'completion_pass_f32grad', 'completion_pack_rows', 'completion_unpack_grad', 'completion_pass_packed',
+  'completion_matvec_f64',
   'rows_dot_f32_f64', 'rows_dot_f32', 'rankone_residual_f64', 'rows_axpy_t_f32_f64', 'rows_axpy_t_f32', 'add_f32_to_f64', 'transpose_f64',
   'residual_adjoint_batch_f32_f64', 'gram_upper_f32_f64', 'symmetrize_upper_f64', 'symv_upper_f64',
   'simd_peak_f32', 'simd_peak_f64',

@@ -98,6 +98,48 @@ describe('completion_pass_f32grad', () => {
   });
 });
 
+describe('completion_pass_packed', () => {
+  // k = 1, 3, 5, 13: the zero-padded last chunk; 4, 8, 20: whole chunks. Entries repeat rows and columns.
+  it.each([[1, 1, 1, 1], [5, 7, 3, 11], [9, 4, 5, 30], [3, 6, 4, 12], [6, 6, 8, 20], [7, 5, 13, 40], [4, 4, 20, 16]])('n1 = %i, n2 = %i, k = %i, %i entries (ragged, both residuals)', (n1, n2, k, m) => {
+    const R = rand(n1 * 41 + k);
+    const pairs = new Int32Array(2 * m);
+    for (let i = 0; i < m; i++) { pairs[2 * i] = Math.floor(R() * n1); pairs[2 * i + 1] = Math.floor(R() * n2); }
+    const F = randArray(n1 * k, 8), G = randArray(n2 * k, 9), b = randArray(m, 10), w = 0.7;
+    const exact = completionRef(pairs, F, G, b, n1, n2, k, w, w, 0);
+    const idx = rt.alloc(8 * m); new Int32Array(rt.memory.buffer, idx, 2 * m).set(pairs);
+    const kc = Math.ceil(k / 4);
+    for (const dot32 of [0, 1]) {
+      const withF64 = 1 - dot32, chunk = dot32 ? 32 : 64;
+      const PU = rt.alloc(n1 * kc * chunk), PV = rt.alloc(n2 * kc * chunk);
+      rt.kernels.completion_pack_rows(PU, f64(F).ptr, n1, k, withF64);
+      rt.kernels.completion_pack_rows(PV, f64(G).ptr, n2, k, withF64);
+      // the layout: f64 columns, then f32, then zeros, the columns past k zero
+      const f = new Float32Array(rt.memory.buffer, PU, n1 * kc * chunk / 4), d = new Float64Array(rt.memory.buffer, PU, n1 * kc * chunk / 8);
+      for (let u = 0; u < n1; u++) for (let j = 0; j < 4 * kc; j++) {
+        const c = u * kc + (j >> 2), l = j & 3, want = j < k ? F[u * k + j] : 0;
+        if (withF64) expect(d[c * 8 + l]).toBe(want);
+        expect(f[c * (chunk / 4) + (withF64 ? 8 : 0) + l]).toBe(Math.fround(want));
+        expect(f[c * (chunk / 4) + (withF64 ? 12 : 4) + l]).toBe(0);
+      }
+      const ref = dot32 ? completionRef(pairs, Float32Array.from(F), Float32Array.from(G), b, n1, n2, k, w, w, 0) : exact;
+      const br = rt.f64(m), EG = rt.f64(n1 * k, NaN), EtF = rt.f64(n2 * k, NaN);
+      const got = rt.kernels.completion_pass_packed(PU, PV, br.ptr, idx, m, k, w, f64(b).ptr, dot32);
+      expect(Math.abs(got - ref.ss) / ref.ss, `dot32 ${dot32} ‖r‖²`).toBeLessThan(dot32 ? 1e-5 : 1e-13);
+      expect(relMaxDiff(br.a, ref.r), `dot32 ${dot32} r`).toBeLessThan(dot32 ? 1e-6 : 1e-14);
+      rt.kernels.completion_unpack_grad(EG.ptr, PU, n1, k, withF64);
+      rt.kernels.completion_unpack_grad(EtF.ptr, PV, n2, k, withF64);
+      // f32 gradient rows: each contribution rounded once, then f32 sums
+      expect(relMaxDiff(EG.a, exact.EG), `dot32 ${dot32} EG`).toBeLessThan(1e-5);
+      expect(relMaxDiff(EtF.a, exact.EtF), `dot32 ${dot32} EtF`).toBeLessThan(1e-5);
+      // the factors' parts are untouched by the pass
+      const again = rt.alloc(n1 * kc * chunk);
+      rt.kernels.completion_pack_rows(again, f64(F).ptr, n1, k, withF64);
+      const a32 = new Float32Array(rt.memory.buffer, again, n1 * kc * chunk / 4), p32 = new Float32Array(rt.memory.buffer, PU, n1 * kc * chunk / 4);
+      for (let c = 0; c < n1 * kc; c++) for (let l = 0; l < (withF64 ? 12 : 4); l++) expect(p32[c * (chunk / 4) + l]).toBe(a32[c * (chunk / 4) + l]);
+    }
+  });
+});
+
 describe('rank-one kernels', () => {
   const ref = (A: Float32Array, rows: number, n: number, Ft: Float64Array | Float32Array, k: number) => {
     const P = new Float64Array(rows * k);
