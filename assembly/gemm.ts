@@ -92,16 +92,32 @@ export function gemm_nt_f64(out: usize, A: usize, B: usize, M: i32, N: i32, K: i
  * of B per pass. `out` is overwritten and must not alias A or B. @returns out
  */
 export function gemm_nn_f64(out: usize, A: usize, B: usize, M: i32, N: i32, K: i32): usize {
+  return gemmNn(out, 0, A, B, M, N, K);
+}
+
+/**
+ * out (M × N) = D − A (M × K) · B (K × N), e.g. the part F − U*(U*ᵀF) of F outside span U* (one pass instead of a
+ * product, a scaling and an axpy). `out` may be D; it must not alias A or B. @returns out
+ */
+export function sub_gemm_nn_f64(out: usize, D: usize, A: usize, B: usize, M: i32, N: i32, K: i32): usize {
+  return gemmNn(out, D, A, B, M, N, K);
+}
+
+/** out = A·B (D = 0) or D − A·B: each output row built from 4 rows of B per pass. */
+// @ts-ignore: decorator
+@inline function gemmNn(out: usize, D: usize, A: usize, B: usize, M: i32, N: i32, K: i32): usize {
   const rowB = <usize>N << 3, rowA = <usize>K << 3;
-  memory.fill(out, 0, <usize>M * rowB);
+  const s: f64 = D != 0 ? -1 : 1;
+  if (D == 0) memory.fill(out, 0, <usize>M * rowB);
+  else if (D != out) memory.copy(out, D, <usize>M * rowB);
   for (let i = 0; i < M; i++) {
     const a = A + <usize>i * rowA, o = out + <usize>i * rowB;
     let p = 0;
     for (; p + 4 <= K; p += 4) {
       const pa = a + (<usize>p << 3);
-      axpy4Rows(o, B + <usize>p * rowB, rowB, load<f64>(pa), load<f64>(pa, 8), load<f64>(pa, 16), load<f64>(pa, 24), N);
+      axpy4Rows(o, B + <usize>p * rowB, rowB, s * load<f64>(pa), s * load<f64>(pa, 8), s * load<f64>(pa, 16), s * load<f64>(pa, 24), N);
     }
-    for (; p < K; p++) axpyRow(o, B + <usize>p * rowB, load<f64>(a + (<usize>p << 3)), N);
+    for (; p < K; p++) axpyRow(o, B + <usize>p * rowB, s * load<f64>(a + (<usize>p << 3)), N);
   }
   return out;
 }

@@ -51,13 +51,9 @@ export class TruthDistance {
     const f = this.f!, { n1, n2 } = p, k = e.k, sigma = p.sigma!, r = sigma.length;
     // A = Uᵀ F, F⊥ = F − U A (and B, G⊥ likewise)
     K.gemm_tn_f64(f.A.ptr, f.U.ptr, e.F.ptr, r, k, n1);
-    K.gemm_nn_f64(f.Fp.ptr, f.U.ptr, f.A.ptr, n1, k, r);
-    K.scal_f64(f.Fp.ptr, -1, n1 * k);
-    K.axpy_f64(f.Fp.ptr, e.F.ptr, 1, n1 * k);
+    K.sub_gemm_nn_f64(f.Fp.ptr, e.F.ptr, f.U.ptr, f.A.ptr, n1, k, r);
     K.gemm_tn_f64(f.B.ptr, f.V.ptr, e.G.ptr, r, k, n2);
-    K.gemm_nn_f64(f.Gp.ptr, f.V.ptr, f.B.ptr, n2, k, r);
-    K.scal_f64(f.Gp.ptr, -1, n2 * k);
-    K.axpy_f64(f.Gp.ptr, e.G.ptr, 1, n2 * k);
+    K.sub_gemm_nn_f64(f.Gp.ptr, e.G.ptr, f.V.ptr, f.B.ptr, n2, k, r);
     // k × k Grams
     K.gram_f64(f.gF.ptr, f.Fp.ptr, n1, k);
     K.gram_f64(f.gG.ptr, f.Gp.ptr, n2, k);

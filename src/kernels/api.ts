@@ -15,6 +15,7 @@ export interface Kernels {
   // dense f64 products
   gemm_nt_f64(out: number, A: number, B: number, M: number, N: number, K: number): number;
   gemm_nn_f64(out: number, A: number, B: number, M: number, N: number, K: number): number;
+  sub_gemm_nn_f64(out: number, D: number, A: number, B: number, M: number, N: number, K: number): number;
   gemm_tn_f64(out: number, A: number, B: number, M: number, N: number, K: number): number;
   gram_f64(out: number, A: number, rows: number, k: number): number;
   // level 1
@@ -64,7 +65,7 @@ export interface Kernels {
 /** Names of every function export, in one place (the api test compares it with the binary). */
 export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
   'gemv_f32_f64', 'gemv_f32', 'gemvt_f32_f64', 'gemvt_f32', 'residual_adjoint_f32_f64', 'residual_adjoint_mixed', 'residual_adjoint_f32', 'residual_refine_f32',
-  'gemm_nt_f64', 'gemm_nn_f64', 'gemm_tn_f64', 'gram_f64',
+  'gemm_nt_f64', 'gemm_nn_f64', 'sub_gemm_nn_f64', 'gemm_tn_f64', 'gram_f64',
   'axpy_f64', 'scal_f64', 'add_f64', 'fill_f64', 'dot_f64', 'sqdist_f64', 'cvt_f64_to_f32', 'cvt_f32_to_f64', 'stream_sum_f32',
   'zig_init', 'normal_rows_f32', 'normal_f64', 'uniform_f64', 'symmetrize_rows_f32', 'bernoulli_row_i32', 'select_items_u64',
   'completion_pass_f64', 'completion_pass_f32grad', 'completion_pack_rows', 'completion_unpack_grad', 'completion_pass_packed',

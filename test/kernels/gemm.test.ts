@@ -27,6 +27,19 @@ describe.each(SHAPES)('gemm on %s (M=%i, N=%i, K=%i)', (_n, M, N, K) => {
     expect(relMaxDiff(o.a, refMatmul(A, B, M, K, N))).toBeLessThan(1e-14);
     [a, b, o].forEach((q) => q.free());
   });
+  it('sub_gemm_nn_f64: out = D − A B, into a separate buffer and in place', () => {
+    const A = randArray(M * K, 13), B = randArray(K * N, 14), D = randArray(M * N, 15);
+    const AB = refMatmul(A, B, M, K, N), want = D.map((d, i) => d - AB[i]);
+    const a = rt.fromArray(A), b = rt.fromArray(B), d = rt.fromArray(D), o = rt.f64(M * N, 123);
+    rt.kernels.sub_gemm_nn_f64(o.ptr, d.ptr, a.ptr, b.ptr, M, N, K);
+    // D − AB cancels where D ≈ AB: compare against the scale of the terms
+    const err = (x: Float64Array) => Math.max(...x.map((v, i) => Math.abs(v - want[i]))) / Math.max(...want.map(Math.abs), ...AB.map(Math.abs));
+    expect(err(o.a)).toBeLessThan(1e-14);
+    expect(d.a).toEqual(Float64Array.from(D));
+    rt.kernels.sub_gemm_nn_f64(d.ptr, d.ptr, a.ptr, b.ptr, M, N, K);
+    expect(err(d.a)).toBeLessThan(1e-14);
+    [a, b, d, o].forEach((q) => q.free());
+  });
   it('gemm_tn_f64: out = Aᵀ B (A is K × M)', () => {
     const A = randArray(K * M, 5), B = randArray(K * N, 6);
     const a = rt.fromArray(A), b = rt.fromArray(B), o = rt.f64(M * N, -7);
