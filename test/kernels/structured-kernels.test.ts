@@ -99,11 +99,15 @@ describe('completion_pass_f32grad', () => {
 });
 
 describe('completion_pass_packed', () => {
-  // k = 1, 3, 5, 13: the zero-padded last chunk; 4, 8, 20: whole chunks. Entries repeat rows and columns.
-  it.each([[1, 1, 1, 1], [5, 7, 3, 11], [9, 4, 5, 30], [3, 6, 4, 12], [6, 6, 8, 20], [7, 5, 13, 40], [4, 4, 20, 16]])('n1 = %i, n2 = %i, k = %i, %i entries (ragged, both residuals)', (n1, n2, k, m) => {
+  // k = 1, 3, 5, 13: the zero-padded last chunk; 4, 8, 20: whole chunks. Entries repeat rows and columns; sorted by
+  // column, consecutive entries share one (the kernel takes them in pairs), in runs of odd and even lengths.
+  const shapes = [[1, 1, 1, 1], [5, 7, 3, 11], [9, 4, 5, 30], [3, 6, 4, 12], [6, 6, 8, 20], [7, 5, 13, 40], [4, 4, 20, 16]];
+  it.each(shapes.flatMap((s) => [[...s, 'random'], [...s, 'by column']]))('n1 = %i, n2 = %i, k = %i, %i entries, %s order (ragged, both residuals)', (n1, n2, k, m, order) => {
     const R = rand(n1 * 41 + k);
     const pairs = new Int32Array(2 * m);
-    for (let i = 0; i < m; i++) { pairs[2 * i] = Math.floor(R() * n1); pairs[2 * i + 1] = Math.floor(R() * n2); }
+    const cells = Array.from({ length: m }, () => [Math.floor(R() * n1), Math.floor(R() * n2)]);
+    if (order === 'by column') cells.sort((a, b) => a[1] - b[1]);
+    cells.forEach(([u, v], i) => { pairs[2 * i] = u; pairs[2 * i + 1] = v; });
     const F = randArray(n1 * k, 8), G = randArray(n2 * k, 9), b = randArray(m, 10), w = 0.7;
     const exact = completionRef(pairs, F, G, b, n1, n2, k, w, w, 0);
     const idx = rt.alloc(8 * m); new Int32Array(rt.memory.buffer, idx, 2 * m).set(pairs);
