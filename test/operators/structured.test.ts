@@ -11,6 +11,7 @@ import {
   problemFromEntries, problemFromEntriesLocal, solve, createSolver, solveBatch, solveSync, factorDistance,
   type MeasurementOperator, type PlacementKind, type Problem,
 } from '../../src/index.js';
+import { ENTRY_BLOCK } from '../../src/operators/entries.js';
 import { parseCsvTriplets, parseMatrixMarket, TripletFormatError } from '../../src/io/triplets.js';
 import { saveNpz } from '../../src/io/node.js';
 import { dotTest } from '../../src/testing/index.js';
@@ -83,9 +84,15 @@ describe('matrix completion', () => {
     expect(b.m).toBe(777);
     const e = c.entries()!;
     for (let i = 0; i < c.m; i++) expect(e[2 * i]).toBeLessThanOrEqual(e[2 * i + 1]);
-    // pass order: blocks of 256 rows (here one), ascending columns, then rows; every cell once
-    const eb = b.entries()!, key = (i: number) => (Math.floor(eb[2 * i] / 256) * 150 + eb[2 * i + 1]) * 256 + (eb[2 * i] % 256);
+    // pass order: blocks of ENTRY_BLOCK rows (here one), ascending columns, then rows; every cell once
+    const B = ENTRY_BLOCK, eb = b.entries()!, key = (i: number) => (Math.floor(eb[2 * i] / B) * 150 + eb[2 * i + 1]) * B + (eb[2 * i] % B);
     for (let i = 1; i < b.m; i++) expect(key(i)).toBeGreaterThan(key(i - 1));
+    // several blocks, the last one ragged: blocks in row order, each by column then row
+    const many = CompletionOperator.sampleLocal(rt, { n1: 2 * B + 37, n2: 9, density: 0.3, seed: 5 });
+    open.push(many);
+    const em = many.entries()!, keyM = (i: number) => (Math.floor(em[2 * i] / B) * 9 + em[2 * i + 1]) * B + (em[2 * i] % B);
+    expect(em[2 * (many.m - 1)]).toBeGreaterThanOrEqual(2 * B);
+    for (let i = 1; i < many.m; i++) expect(keyM(i)).toBeGreaterThan(keyM(i - 1));
     const y = randArray(b.m, 4), ref = await passOf(rt, b, 3, y);
     for (const [memory, threads] of [['shared', 2], ['private', 3], ['message', 2]] as Array<[PlacementKind, number]>) {
       const r2 = await Runtime.create({ shared: memory === 'shared' });
