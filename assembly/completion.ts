@@ -1,6 +1,7 @@
-// Matrix completion in factor form (docs/theory.md §10): observed entries Ω = {(u_i, v_i)}, stored
-// as i32 pairs sorted by u (so F's rows are reused), A_i = w e_u e_vᵀ. One pass over Ω gathers the rows F[u] and
-// G[v], forms the residual and scatters its gradient contributions at once while the rows are in cache.
+// Matrix completion in factor form (docs/theory.md §10): observed entries Ω = {(u_i, v_i)}, stored as i32 pairs in
+// pass order (blocks of rows, each sorted by column: the block's rows of F stay in cache while G's are walked in
+// order), A_i = w e_u e_vᵀ. One pass over Ω gathers the rows F[u] and G[v], forms the residual and scatters its
+// gradient contributions at once while the rows are in cache.
 // Symmetric completion stores each pair u ≤ v once: A_i = w (e_u e_vᵀ + e_v e_uᵀ) for u < v, wd e_u e_uᵀ for u = v.
 import { hsum2, hsum4, madd2, madd4 } from "./inline/simd";
 

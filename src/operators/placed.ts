@@ -115,17 +115,27 @@ export abstract class PlacedOperator extends MeasurementOperator {
 
   /**
    * The back projection M̂ (A*(y), corrected by {@link correctBackProjection}) as block products: one pass over the
-   * measurements per block of vectors, never formed. It holds y and one block's buffers in the runtime until disposed
-   * (a problem disposes its back projection with itself). Synchronous placements.
+   * measurements per block of vectors, never formed. It holds one block's buffers in the runtime until disposed (a
+   * problem disposes its back projection with itself), and a copy of y — unless y is given as a buffer of this
+   * runtime, which it then reads in place (at m = 8·10⁶ that saves 64 MB): such a y must stay allocated and unchanged
+   * while the map is in use (a problem's own y does). Synchronous placements.
    */
-  override backProjection(y: Vec): BlockLinearMap {
+  override backProjection(y: Vec | F64Buf): BlockLinearMap {
     this.checkLive();
     if (!this.synchronous) throw this.asyncOnly('backProjection');
     const { n1, n2, m, rt } = this;
-    // y may be a view of the runtime's memory, which the allocation below can detach: keep its place, not the view
-    const inRuntime = y.buffer === rt.memory.buffer ? new F64Buf(rt, y.byteOffset, y.length) : undefined;
-    const yb = rt.f64(m);
-    yb.set(inRuntime ? inRuntime.a : y);
+    const borrowed = y instanceof F64Buf && y.rt === rt;
+    if (y instanceof F64Buf && !borrowed) y = y.a;
+    if (y.length !== m) throw new ValidationError(`${this.name}: y has ${y.length} entries, expected m = ${m}`);
+    let yb: F64Buf;
+    if (borrowed) yb = y as F64Buf;
+    else {
+      const v = y as Vec;
+      // y may be a view of the runtime's memory, which the allocation below can detach: keep its place, not the view
+      const inRuntime = v.buffer === rt.memory.buffer ? new F64Buf(rt, v.byteOffset, v.length) : undefined;
+      yb = rt.f64(m);
+      yb.set(inRuntime ? inRuntime.a : v);
+    }
     let bufs: { l: number; F: F64Buf; G: F64Buf; input: F64Buf; partial: F64Buf; out: F64Buf } | undefined;
     const freeBufs = () => { if (bufs) for (const b of [bufs.F, bufs.G, bufs.input, bufs.partial, bufs.out]) b.free(); bufs = undefined; };
     const block = (X: Float64Array, l: number, out: Float64Array, transpose: boolean) => {
@@ -156,7 +166,7 @@ export abstract class PlacedOperator extends MeasurementOperator {
       applyT: (x, out) => block(x, 1, out, true),
       applyBlock: (X, l, out) => block(X, l, out, false),
       applyTBlock: (X, l, out) => block(X, l, out, true),
-      dispose: () => { freeBufs(); if (!rt.isDisposed) yb.free(); },
+      dispose: () => { freeBufs(); if (!rt.isDisposed && !borrowed) yb.free(); },
     };
   }
 

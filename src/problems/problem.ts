@@ -10,7 +10,7 @@ import { StateError } from '../errors.js';
 import type { MeasurementOperator } from '../operators/operator.js';
 import type { LinearMap } from '../operators/pass.js';
 import { topKSvd, topSingularValue } from '../linalg/topk.js';
-import type { BlockLinearMap } from '../operators/placed.js';
+import { PlacedOperator, type BlockLinearMap } from '../operators/placed.js';
 import type { F64Buf } from '../runtime.js';
 import { samplingInfo } from './sampling.js';
 
@@ -123,7 +123,8 @@ export class Problem {
    */
   backProjection(): LinearMap {
     this.checkLive();
-    return (this.backProj ??= this.op.backProjection(this.y.a));
+    // a placed operator reads the problem's y in place (no copy of m numbers); y lives as long as the problem
+    return (this.backProj ??= this.op instanceof PlacedOperator ? this.op.backProjection(this.y) : this.op.backProjection(this.y.a));
   }
 
   /**
@@ -158,6 +159,7 @@ export class Problem {
   /** {@link backProjection}, awaitable. */
   async backProjectionAsync(): Promise<LinearMap> {
     this.checkLive();
+    if (this.op instanceof PlacedOperator && this.op.synchronous) return this.backProjection();
     return (this.backProj ??= await this.op.backProjectionAsync(this.y.a));
   }
 

@@ -130,6 +130,22 @@ describe('matrix completion', () => {
     expect(relMaxDiff(out, ref)).toBeLessThan(1e-14);
     expect(s1).toBeGreaterThan(0.5);
   });
+
+  it("a problem's back projection reads its y in place; any other y is copied, and a y of the wrong length refused", () => {
+    const p = createProblem(rt, { n1: 300, n2: 250, r: 2, operator: 'completion', density: 0.3, seed: 6 });
+    open.push(p);
+    const op = p.op as CompletionOperator, used = rt.stats().used;
+    const M = p.backProjection();
+    const x = randArray(250, 2), out = new Float64Array(300);
+    M.apply(x, out);
+    // one block's buffers (≈ (n1 + n2)·3 numbers), not another m = 22 500 numbers for y
+    expect(rt.stats().used - used).toBeLessThan(op.m * 8 / 2);
+    const copy = op.backProjection(p.y.a.slice()), out2 = new Float64Array(300);
+    copy.apply(x, out2);
+    expect(out2).toEqual(out);
+    copy.dispose();
+    expect(() => op.backProjection(new Float64Array(op.m - 1))).toThrow(ValidationError);
+  });
 });
 
 describe('rank-one measurements', () => {
