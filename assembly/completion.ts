@@ -7,7 +7,7 @@ import { hsum2, hsum4, madd2, madd4 } from "./inline/simd";
 
 /**
  * ⟨x, y⟩ of two f64 rows of length k (f64x2 lanes, scalar tail). The loops here bump their row pointers instead of
- * indexing from the row start: measured ~7 % faster on the completion pass (fewer address computations an entry).
+ * indexing from the row start: fewer address computations per entry.
  */
 // @ts-ignore: decorator
 @inline function dotRow(x: usize, y: usize, k: i32): f64 {
@@ -149,9 +149,8 @@ export function completion_pack_rows(P: usize, A: usize, n: i32, k: i32, withF64
       if (j < k4) {
         lo = v128.load(a + (<usize>j << 3)); hi = v128.load(a + (<usize>j << 3), 16);
       } else { // the ragged last chunk: the columns past k are zero
-        let t0: f64 = 0, t1: f64 = 0, t2: f64 = 0, t3: f64 = 0;
-        const q = a + (<usize>j << 3);
-        t0 = load<f64>(q);
+        const q = a + (<usize>j << 3), t0 = load<f64>(q);
+        let t1: f64 = 0, t2: f64 = 0;
         if (j + 1 < k) t1 = load<f64>(q, 8);
         if (j + 2 < k) t2 = load<f64>(q, 16);
         lo = f64x2.replace_lane(f64x2.splat(t0), 1, t1); hi = f64x2.replace_lane(f64x2.splat(t2), 1, 0);
@@ -191,9 +190,9 @@ export function completion_unpack_grad(out: usize, P: usize, n: i32, k: i32, wit
  * ({@link completion_pack_rows}): PU holds F's rows (n1 × ⌈k/4⌉ chunks) with E·G's accumulators, PV holds G's with
  * Eᵀ·F's. The pass is bound by instruction throughput, so two things cut instructions per entry:
  * - one chunk of four columns carries everything an entry reads or writes there, so each row is one pointer and every
- *   access a constant offset from it (separate arrays: ~9 % slower);
+ *   access a constant offset from it (separate arrays: ~10 % more time);
  * - two consecutive entries of one column (pass order sorts each row block by column) go together, loading G's row and
- *   Eᵀ·F's accumulator once for both (one at a time: ~14 % slower). The sums are the same, in the same order.
+ *   Eᵀ·F's accumulator once for both (one at a time: ~17 % more time). The sums are the same, in the same order.
  * `dot32` ≠ 0: the residual from the f32 rows (32-byte chunks without f64); otherwise from the f64 rows, summed in the
  * order of completion_pass_f64.
  * @returns Σ r_i²
