@@ -78,43 +78,13 @@ import { hsum2, hsum4, madd2, madd4 } from "./inline/simd";
  * (EtF) is not 0, its gradient contribution c = weight · r_i: EG[u] += c G[v] (and EG[v] += c G[u] when s),
  * EtF[v] += c F[u] (and EtF[u] += c F[v] when s). `given` ≠ 0: r is an input (the residual is not recomputed and b is
  * not read). F (n1 × k), G (n2 × k), EG (n1 × k), EtF (n2 × k) are f64 row-major; EG and EtF accumulate (zero them
- * first). No alignment needed; any k ≥ 1.
+ * first). No alignment needed; any k ≥ 1. Entry by entry, any kind; the hot case of a pass runs on packed rows
+ * ({@link completion_pass_packed}).
  * @returns Σ r_i²
  */
 export function completion_pass_f64(EG: usize, EtF: usize, r: usize, idx: usize, count: i32, F: usize, G: usize, k: i32,
   w: f64, wd: f64, b: usize, sym: i32, given: i32): f64 {
-  if (sym == 0 && given == 0 && EG != 0 && EtF != 0) return passAsymmetricF64(EG, EtF, r, idx, count, F, G, k, w, b);
   return passGeneral<f64>(EG, EtF, r, idx, count, F, G, F, G, k, w, wd, b, sym, given, false);
-}
-
-/**
- * The hot case (asymmetric, residuals computed, both products wanted) without the per-entry branches of passGeneral,
- * the two gradient rows updated in one sweep. A function of its own: compiled apart from the general loop, it runs
- * ~5 % faster.
- */
-function passAsymmetricF64(EG: usize, EtF: usize, r: usize, idx: usize, count: i32, F: usize, G: usize, k: i32, w: f64, b: usize): f64 {
-  const row = <usize>k << 3, kv = <usize>(k & ~1) << 3;
-  let ss: f64 = 0;
-  const end = idx + (<usize>count << 3);
-  for (let e = idx, rp = r, bp = b; e < end; e += 8, rp += 8, bp += 8) {
-    const u = <usize>load<i32>(e), v = <usize>load<i32>(e, 4);
-    let fu = F + u * row, gv = G + v * row;
-    const ri = w * dotRow(fu, gv, k) - load<f64>(bp);
-    store<f64>(rp, ri);
-    ss += ri * ri;
-    const c = w * ri, cv = f64x2.splat(c);
-    let eg = EG + u * row, etf = EtF + v * row;
-    const ege = eg + kv, rowEnd = eg + row;
-    for (; eg < ege; eg += 16, etf += 16, gv += 16, fu += 16) {
-      v128.store(eg, madd2(v128.load(eg), v128.load(gv), cv));
-      v128.store(etf, madd2(v128.load(etf), v128.load(fu), cv));
-    }
-    if (eg < rowEnd) {
-      store<f64>(eg, load<f64>(eg) + c * load<f64>(gv));
-      store<f64>(etf, load<f64>(etf) + c * load<f64>(fu));
-    }
-  }
-  return ss;
 }
 
 /**
@@ -132,14 +102,23 @@ export function completion_pass_f32grad(EG32: usize, EtF32: usize, r: usize, idx
                     : passGeneral<f32>(EG32, EtF32, r, idx, count, F, G, F32, G32, k, w, wd, b, sym, given, false);
 }
 
+// Packed rows (completion_pack_rows, completion_pass_packed): chunks of four columns, by precision code —
+// 0 ('f64'): [f64 factor (32 bytes) | f64 accumulator (32)]; 1 ('mixed'): [f64 factor (32) | f32 factor (16) | f32
+// accumulator (16)]; 2 ('f32'): [f32 factor (16) | f32 accumulator (16)].
+
+/** Bytes of one packed chunk of four columns. */
+// @ts-ignore: decorator
+@inline function chunkBytes(prec: i32): usize { return prec == 2 ? 32 : 64; }
+
 /**
- * Packed rows for {@link completion_pass_packed}: row i of A (f64, n × k row-major) as ⌈k/4⌉ chunks of four columns,
- * each [A as f64 (32 bytes) | A as f32 (16) | zeros (16)] (`withF64` ≠ 0: 64 bytes a chunk) or [A as f32 | zeros]
- * (32 bytes), the columns past k zero. The zeros are the row's f32 gradient accumulator.
+ * Packed rows for {@link completion_pass_packed}: row i of A (f64, n × k row-major) as ⌈k/4⌉ chunks of four columns in
+ * the layout of precision `prec` (0 'f64', 1 'mixed', 2 'f32'; above), the accumulators zero and the columns past k
+ * zero.
  * @returns P
  */
-export function completion_pack_rows(P: usize, A: usize, n: i32, k: i32, withF64: i32): usize {
-  const kc = (k + 3) >> 2, cb: usize = withF64 != 0 ? 64 : 32, k4 = k & ~3;
+export function completion_pack_rows(P: usize, A: usize, n: i32, k: i32, prec: i32): usize {
+  const kc = (k + 3) >> 2, cb = chunkBytes(prec), k4 = k & ~3;
+  const zero = i32x4.splat(0);
   let p = P;
   for (let i = 0; i < n; i++) {
     const a = A + <usize>i * (<usize>k << 3);
@@ -155,30 +134,38 @@ export function completion_pack_rows(P: usize, A: usize, n: i32, k: i32, withF64
         if (j + 2 < k) t2 = load<f64>(q, 16);
         lo = f64x2.replace_lane(f64x2.splat(t0), 1, t1); hi = f64x2.replace_lane(f64x2.splat(t2), 1, 0);
       }
+      if (prec == 0) {
+        v128.store(p, lo); v128.store(p, hi, 16); v128.store(p, zero, 32); v128.store(p, zero, 48);
+        continue;
+      }
       const f32 = v128.shuffle<i32>(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5);
-      if (withF64 != 0) {
-        v128.store(p, lo); v128.store(p, hi, 16); v128.store(p, f32, 32); v128.store(p, i32x4.splat(0), 48);
+      if (prec == 1) {
+        v128.store(p, lo); v128.store(p, hi, 16); v128.store(p, f32, 32); v128.store(p, zero, 48);
       } else {
-        v128.store(p, f32); v128.store(p, i32x4.splat(0), 16);
+        v128.store(p, f32); v128.store(p, zero, 16);
       }
     }
   }
   return P;
 }
 
-/** out (n × k f64, overwritten) = the f32 gradient accumulators of rows packed by {@link completion_pack_rows}. @returns out */
-export function completion_unpack_grad(out: usize, P: usize, n: i32, k: i32, withF64: i32): usize {
-  const kc = (k + 3) >> 2, cb: usize = withF64 != 0 ? 64 : 32, at: usize = withF64 != 0 ? 48 : 16, k4 = k & ~3;
+/** out (n × k f64, overwritten) = the accumulators of rows packed by {@link completion_pack_rows}. @returns out */
+export function completion_unpack_grad(out: usize, P: usize, n: i32, k: i32, prec: i32): usize {
+  const cb = chunkBytes(prec), at: usize = prec == 0 ? 32 : prec == 1 ? 48 : 16, k4 = k & ~3;
   let p = P + at, o = out;
   for (let i = 0; i < n; i++) {
     let j = 0;
     for (; j < k4; j += 4, p += cb, o += 32) {
       const g = v128.load(p);
-      v128.store(o, f64x2.promote_low_f32x4(g));
-      v128.store(o, f64x2.promote_low_f32x4(v128.shuffle<i32>(g, g, 2, 3, 2, 3)), 16);
+      if (prec == 0) {
+        v128.store(o, g); v128.store(o, v128.load(p, 16), 16);
+      } else {
+        v128.store(o, f64x2.promote_low_f32x4(g));
+        v128.store(o, f64x2.promote_low_f32x4(v128.shuffle<i32>(g, g, 2, 3, 2, 3)), 16);
+      }
     }
     if (j < k) {
-      for (let l = 0; j < k; j++, l++, o += 8) store<f64>(o, <f64>load<f32>(p + (<usize>l << 2)));
+      for (let l = 0; j < k; j++, l++, o += 8) store<f64>(o, prec == 0 ? load<f64>(p + (<usize>l << 3)) : <f64>load<f32>(p + (<usize>l << 2)));
       p += cb;
     }
   }
@@ -186,24 +173,30 @@ export function completion_unpack_grad(out: usize, P: usize, n: i32, k: i32, wit
 }
 
 /**
- * The hot case of completion_pass_f32grad (asymmetric, residuals computed, both products wanted) on packed rows
- * ({@link completion_pack_rows}): PU holds F's rows (n1 × ⌈k/4⌉ chunks) with E·G's accumulators, PV holds G's with
- * Eᵀ·F's. The pass is bound by instruction throughput, so two things cut instructions per entry:
+ * The hot case of a completion pass (asymmetric, residuals computed, both products wanted) on packed rows
+ * ({@link completion_pack_rows}, precision `prec`): PU holds F's rows (n1 × ⌈k/4⌉ chunks) with E·G's accumulators, PV
+ * holds G's with Eᵀ·F's. The residual comes from the f64 rows ('f64', 'mixed': summed in the order of
+ * completion_pass_f64) or the f32 ones ('f32'); the accumulators are f64 ('f64') or f32 (c = w·r_i rounded to f32).
+ * The pass is bound by instruction throughput, so two things cut instructions per entry:
  * - one chunk of four columns carries everything an entry reads or writes there, so each row is one pointer and every
  *   access a constant offset from it (separate arrays: ~10 % more time);
  * - two consecutive entries of one column (pass order sorts each row block by column) go together, loading G's row and
  *   Eᵀ·F's accumulator once for both (one at a time: ~17 % more time). The sums are the same, in the same order.
- * `dot32` ≠ 0: the residual from the f32 rows (32-byte chunks without f64); otherwise from the f64 rows, summed in the
- * order of completion_pass_f64.
  * @returns Σ r_i²
  */
-export function completion_pass_packed(PU: usize, PV: usize, r: usize, idx: usize, count: i32, k: i32, w: f64, b: usize, dot32: i32): f64 {
-  return dot32 != 0 ? passPacked(PU, PV, r, idx, count, k, w, b, true) : passPacked(PU, PV, r, idx, count, k, w, b, false);
+export function completion_pass_packed(PU: usize, PV: usize, r: usize, idx: usize, count: i32, k: i32, w: f64, b: usize, prec: i32): f64 {
+  if (prec == 0) return passPacked<f64>(PU, PV, r, idx, count, k, w, b, 0, 32, false);
+  return prec == 2 ? passPacked<f32>(PU, PV, r, idx, count, k, w, b, 0, 16, true)
+                   : passPacked<f32>(PU, PV, r, idx, count, k, w, b, 32, 48, false);
 }
 
+/**
+ * passPacked with accumulators of type T: the factor's copy in T at byte `atX` of each chunk, the accumulator at `atG`;
+ * the residual from f32 lanes at 0 (`dot32`) or f64 lanes at 0.
+ */
 // @ts-ignore: decorator
-@inline function passPacked(PU: usize, PV: usize, r: usize, idx: usize, count: i32, k: i32, w: f64, b: usize, dot32: bool): f64 {
-  const cb: usize = dot32 ? 32 : 64, at32: usize = dot32 ? 0 : 32, atG: usize = at32 + 16;
+@inline function passPacked<T>(PU: usize, PV: usize, r: usize, idx: usize, count: i32, k: i32, w: f64, b: usize, atX: usize, atG: usize, dot32: bool): f64 {
+  const cb: usize = dot32 ? 32 : 64;
   const rowB = <usize>((k + 3) >> 2) * cb;
   let ss: f64 = 0;
   const end = idx + (<usize>count << 3), last = end - 8;
@@ -217,22 +210,43 @@ export function completion_pass_packed(PU: usize, PV: usize, r: usize, idx: usiz
       const ri = w * f64x2.extract_lane(d, 0) - load<f64>(bp), ri2 = w * f64x2.extract_lane(d, 1) - load<f64>(bp, 8);
       store<f64>(rp, ri); store<f64>(rp, ri2, 8);
       ss += ri * ri; ss += ri2 * ri2;
-      const cv = f32x4.splat(<f32>(w * ri)), cv2 = f32x4.splat(<f32>(w * ri2));
-      for (let x = pu, z = pu2, y = pv; x < pe; x += cb, y += cb, z += cb) {
-        const g = v128.load(y + at32);
-        v128.store(x + atG, madd4(v128.load(x + atG), g, cv));
-        v128.store(z + atG, madd4(v128.load(z + atG), g, cv2));
-        v128.store(y + atG, madd4(madd4(v128.load(y + atG), v128.load(x + at32), cv), v128.load(z + at32), cv2));
+      if (sizeof<T>() == 8) {
+        const cv = f64x2.splat(w * ri), cv2 = f64x2.splat(w * ri2);
+        for (let x = pu, z = pu2, y = pv; x < pe; x += cb, y += cb, z += cb) {
+          const g0 = v128.load(y), g1 = v128.load(y, 16);
+          v128.store(x + atG, madd2(v128.load(x + atG), g0, cv)); v128.store(x + atG, madd2(v128.load(x + atG, 16), g1, cv), 16);
+          v128.store(z + atG, madd2(v128.load(z + atG), g0, cv2)); v128.store(z + atG, madd2(v128.load(z + atG, 16), g1, cv2), 16);
+          v128.store(y + atG, madd2(madd2(v128.load(y + atG), v128.load(x), cv), v128.load(z), cv2));
+          v128.store(y + atG, madd2(madd2(v128.load(y + atG, 16), v128.load(x, 16), cv), v128.load(z, 16), cv2), 16);
+        }
+      } else {
+        const cv = f32x4.splat(<f32>(w * ri)), cv2 = f32x4.splat(<f32>(w * ri2));
+        for (let x = pu, z = pu2, y = pv; x < pe; x += cb, y += cb, z += cb) {
+          const g = v128.load(y + atX);
+          v128.store(x + atG, madd4(v128.load(x + atG), g, cv));
+          v128.store(z + atG, madd4(v128.load(z + atG), g, cv2));
+          v128.store(y + atG, madd4(madd4(v128.load(y + atG), v128.load(x + atX), cv), v128.load(z + atX), cv2));
+        }
       }
       e += 16; rp += 16; bp += 16;
     } else {
       const ri = w * dotPacked(pu, pv, pe, cb, dot32) - load<f64>(bp);
       store<f64>(rp, ri);
       ss += ri * ri;
-      const cv = f32x4.splat(<f32>(w * ri));
-      for (let x = pu, y = pv; x < pe; x += cb, y += cb) {
-        v128.store(x + atG, madd4(v128.load(x + atG), v128.load(y + at32), cv));
-        v128.store(y + atG, madd4(v128.load(y + atG), v128.load(x + at32), cv));
+      if (sizeof<T>() == 8) {
+        const cv = f64x2.splat(w * ri);
+        for (let x = pu, y = pv; x < pe; x += cb, y += cb) {
+          v128.store(x + atG, madd2(v128.load(x + atG), v128.load(y), cv));
+          v128.store(x + atG, madd2(v128.load(x + atG, 16), v128.load(y, 16), cv), 16);
+          v128.store(y + atG, madd2(v128.load(y + atG), v128.load(x), cv));
+          v128.store(y + atG, madd2(v128.load(y + atG, 16), v128.load(x, 16), cv), 16);
+        }
+      } else {
+        const cv = f32x4.splat(<f32>(w * ri));
+        for (let x = pu, y = pv; x < pe; x += cb, y += cb) {
+          v128.store(x + atG, madd4(v128.load(x + atG), v128.load(y + atX), cv));
+          v128.store(y + atG, madd4(v128.load(y + atG), v128.load(x + atX), cv));
+        }
       }
       e += 8; rp += 8; bp += 8;
     }

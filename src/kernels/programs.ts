@@ -160,38 +160,36 @@ const denseRead: Program = {
  * Matrix completion, one trajectory: data[0] holds the block's entries (i32 pairs (u, v)).
  * params: [n1, n2, k, w, wd, sym, wantEG, wantEtF, given, precision code]; input [F (n1 × k), G (n2 × k)]; rowsIn the
  * measurements (or, with `given`, the residuals); rowsOut the residuals; partial [E·G (n1 × k), Eᵀ·F (n2 × k), ‖r‖²].
- * 'f64' does it all in f64. 'mixed' and 'f32' accumulate the gradient rows in f32 (the residuals from the f64 rows for
- * 'mixed', from f32 copies for 'f32'), then widen them into the partial: in the hot case (an asymmetric operator,
- * residuals computed, both products) on packed rows (completion_pack_rows: each row's factor and accumulator
- * interleaved by chunks of four columns), otherwise on f32 copies of F and G in scratch.
+ * The residuals come from the f64 rows ('f64', 'mixed') or f32 copies ('f32'); the gradient rows accumulate in f64
+ * ('f64') or f32 ('mixed', 'f32'), widened into the partial. The hot case (an asymmetric operator, residuals computed,
+ * both products) runs on packed rows (completion_pack_rows: each row's factor and accumulator interleaved by chunks
+ * of four columns); the others entry by entry, 'mixed' and 'f32' on f32 copies of F and G in scratch.
  */
 const completionPass: Program = {
   name: 'completion.pass',
   scratchBytes(_rows, p) {
     const [n1, n2, k, , , sym, wantEG, wantEtF, given, prec] = p as unknown as number[];
-    if (prec === PRECISION_CODE.f64) return 0;
     if (completionPacked(sym, wantEG, wantEtF, given)) {
       const chunk = prec === PRECISION_CODE.f32 ? 32 : 64, kc = Math.ceil(k / 4);
       return aligned(n1 * kc * chunk) + aligned(n2 * kc * chunk);
     }
-    return 2 * (aligned(n1 * k * 4) + aligned(n2 * k * 4));
+    return prec === PRECISION_CODE.f64 ? 0 : 2 * (aligned(n1 * k * 4) + aligned(n2 * k * 4));
   },
   run(K, a, p) {
     const [n1, n2, k, w, wd, sym, wantEG, wantEtF, given, prec] = p as unknown as number[];
     const EG = a.partial, EtF = EG + n1 * k * 8, F = a.input, G = F + n1 * k * 8;
     const r = given ? a.rowsIn : a.rowsOut;
     let ss: number;
-    if (prec === PRECISION_CODE.f64) {
+    if (completionPacked(sym, wantEG, wantEtF, given)) {
+      const PU = a.scratch, PV = PU + aligned(n1 * Math.ceil(k / 4) * (prec === PRECISION_CODE.f32 ? 32 : 64));
+      K.completion_pack_rows(PU, F, n1, k, prec);
+      K.completion_pack_rows(PV, G, n2, k, prec);
+      ss = K.completion_pass_packed(PU, PV, r, a.data[0], a.rows, k, w, a.rowsIn, prec);
+      K.completion_unpack_grad(EG, PU, n1, k, prec);
+      K.completion_unpack_grad(EtF, PV, n2, k, prec);
+    } else if (prec === PRECISION_CODE.f64) {
       K.fill_f64(EG, 0, (n1 + n2) * k);
       ss = K.completion_pass_f64(wantEG ? EG : 0, wantEtF ? EtF : 0, r, a.data[0], a.rows, F, G, k, w, wd, a.rowsIn, sym, given);
-    } else if (completionPacked(sym, wantEG, wantEtF, given)) {
-      const dot32 = prec === PRECISION_CODE.f32 ? 1 : 0, withF64 = 1 - dot32;
-      const PU = a.scratch, PV = PU + aligned(n1 * Math.ceil(k / 4) * (dot32 ? 32 : 64));
-      K.completion_pack_rows(PU, F, n1, k, withF64);
-      K.completion_pack_rows(PV, G, n2, k, withF64);
-      ss = K.completion_pass_packed(PU, PV, r, a.data[0], a.rows, k, w, a.rowsIn, dot32);
-      K.completion_unpack_grad(EG, PU, n1, k, withF64);
-      K.completion_unpack_grad(EtF, PV, n2, k, withF64);
     } else {
       const b1 = aligned(n1 * k * 4), b2 = aligned(n2 * k * 4);
       const F32 = a.scratch, G32 = F32 + b1, EG32 = G32 + b2, EtF32 = EG32 + b1;
@@ -207,7 +205,7 @@ const completionPass: Program = {
   },
 };
 
-/** Whether a completion pass of 'mixed' or 'f32' runs on packed rows (the hot case). */
+/** Whether a completion pass runs on packed rows (the hot case). */
 function completionPacked(sym: number, wantEG: number, wantEtF: number, given: number): boolean {
   return !sym && !given && !!wantEG && !!wantEtF;
 }

@@ -112,34 +112,35 @@ describe('completion_pass_packed', () => {
     const exact = completionRef(pairs, F, G, b, n1, n2, k, w, w, 0);
     const idx = rt.alloc(8 * m); new Int32Array(rt.memory.buffer, idx, 2 * m).set(pairs);
     const kc = Math.ceil(k / 4);
-    for (const dot32 of [0, 1]) {
-      const withF64 = 1 - dot32, chunk = dot32 ? 32 : 64;
+    for (const prec of [0, 1, 2]) { // 'f64', 'mixed', 'f32'
+      const chunk = prec === 2 ? 32 : 64, at = { factor: prec === 1 ? 32 : 0, acc: prec === 0 ? 32 : prec === 1 ? 48 : 16 };
       const PU = rt.alloc(n1 * kc * chunk), PV = rt.alloc(n2 * kc * chunk);
-      rt.kernels.completion_pack_rows(PU, f64(F).ptr, n1, k, withF64);
-      rt.kernels.completion_pack_rows(PV, f64(G).ptr, n2, k, withF64);
-      // the layout: f64 columns, then f32, then zeros, the columns past k zero
+      rt.kernels.completion_pack_rows(PU, f64(F).ptr, n1, k, prec);
+      rt.kernels.completion_pack_rows(PV, f64(G).ptr, n2, k, prec);
+      // the layout: the factor in f64 (not 'f32'), in f32 (not 'f64'), then the zeroed accumulator; columns past k zero
       const f = new Float32Array(rt.memory.buffer, PU, n1 * kc * chunk / 4), d = new Float64Array(rt.memory.buffer, PU, n1 * kc * chunk / 8);
       for (let u = 0; u < n1; u++) for (let j = 0; j < 4 * kc; j++) {
-        const c = u * kc + (j >> 2), l = j & 3, want = j < k ? F[u * k + j] : 0;
-        if (withF64) expect(d[c * 8 + l]).toBe(want);
-        expect(f[c * (chunk / 4) + (withF64 ? 8 : 0) + l]).toBe(Math.fround(want));
-        expect(f[c * (chunk / 4) + (withF64 ? 12 : 4) + l]).toBe(0);
+        const c = u * kc + (j >> 2), l = j & 3, want = j < k ? F[u * k + j] : 0, o = c * chunk;
+        if (prec !== 2) expect(d[o / 8 + l]).toBe(want);
+        if (prec !== 0) expect(f[(o + at.factor) / 4 + l]).toBe(Math.fround(want));
+        expect(prec === 0 ? d[(o + at.acc) / 8 + l] : f[(o + at.acc) / 4 + l]).toBe(0);
       }
-      const ref = dot32 ? completionRef(pairs, Float32Array.from(F), Float32Array.from(G), b, n1, n2, k, w, w, 0) : exact;
+      const ref = prec === 2 ? completionRef(pairs, Float32Array.from(F), Float32Array.from(G), b, n1, n2, k, w, w, 0) : exact;
       const br = rt.f64(m), EG = rt.f64(n1 * k, NaN), EtF = rt.f64(n2 * k, NaN);
-      const got = rt.kernels.completion_pass_packed(PU, PV, br.ptr, idx, m, k, w, f64(b).ptr, dot32);
-      expect(Math.abs(got - ref.ss) / ref.ss, `dot32 ${dot32} ‖r‖²`).toBeLessThan(dot32 ? 1e-5 : 1e-13);
-      expect(relMaxDiff(br.a, ref.r), `dot32 ${dot32} r`).toBeLessThan(dot32 ? 1e-6 : 1e-14);
-      rt.kernels.completion_unpack_grad(EG.ptr, PU, n1, k, withF64);
-      rt.kernels.completion_unpack_grad(EtF.ptr, PV, n2, k, withF64);
-      // f32 gradient rows: each contribution rounded once, then f32 sums
-      expect(relMaxDiff(EG.a, exact.EG), `dot32 ${dot32} EG`).toBeLessThan(1e-5);
-      expect(relMaxDiff(EtF.a, exact.EtF), `dot32 ${dot32} EtF`).toBeLessThan(1e-5);
+      const got = rt.kernels.completion_pass_packed(PU, PV, br.ptr, idx, m, k, w, f64(b).ptr, prec);
+      expect(Math.abs(got - ref.ss) / ref.ss, `prec ${prec} ‖r‖²`).toBeLessThan(prec === 2 ? 1e-5 : 1e-13);
+      expect(relMaxDiff(br.a, ref.r), `prec ${prec} r`).toBeLessThan(prec === 2 ? 1e-6 : 1e-14);
+      rt.kernels.completion_unpack_grad(EG.ptr, PU, n1, k, prec);
+      rt.kernels.completion_unpack_grad(EtF.ptr, PV, n2, k, prec);
+      // f64 accumulators to rounding; f32 ones: each contribution rounded once, then f32 sums
+      const gTol = prec === 0 ? 1e-13 : 1e-5;
+      expect(relMaxDiff(EG.a, exact.EG), `prec ${prec} EG`).toBeLessThan(gTol);
+      expect(relMaxDiff(EtF.a, exact.EtF), `prec ${prec} EtF`).toBeLessThan(gTol);
       // the factors' parts are untouched by the pass
       const again = rt.alloc(n1 * kc * chunk);
-      rt.kernels.completion_pack_rows(again, f64(F).ptr, n1, k, withF64);
-      const a32 = new Float32Array(rt.memory.buffer, again, n1 * kc * chunk / 4), p32 = new Float32Array(rt.memory.buffer, PU, n1 * kc * chunk / 4);
-      for (let c = 0; c < n1 * kc; c++) for (let l = 0; l < (withF64 ? 12 : 4); l++) expect(p32[c * (chunk / 4) + l]).toBe(a32[c * (chunk / 4) + l]);
+      rt.kernels.completion_pack_rows(again, f64(F).ptr, n1, k, prec);
+      const a8 = new Uint8Array(rt.memory.buffer, again, n1 * kc * chunk), p8 = new Uint8Array(rt.memory.buffer, PU, n1 * kc * chunk);
+      for (let c = 0; c < n1 * kc; c++) for (let q = 0; q < at.acc; q++) expect(p8[c * chunk + q]).toBe(a8[c * chunk + q]);
     }
   });
 });
