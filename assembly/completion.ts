@@ -173,10 +173,14 @@ export function completion_unpack_grad(out: usize, P: usize, n: i32, k: i32, pre
 }
 
 /**
- * The hot case of a completion pass (asymmetric, residuals computed, both products wanted) on packed rows
- * ({@link completion_pack_rows}, precision `prec`): PU holds F's rows (n1 × ⌈k/4⌉ chunks) with E·G's accumulators, PV
- * holds G's with Eᵀ·F's. The residual comes from the f64 rows ('f64', 'mixed': summed in the order of
- * completion_pass_f64) or the f32 ones ('f32'); the accumulators are f64 ('f64') or f32 (c = w·r_i rounded to f32).
+ * The hot cases of a completion pass on packed rows ({@link completion_pack_rows}, precision `prec`), residuals computed:
+ * - an asymmetric operator (`sym` = 0), both products: PU holds F's rows (n1 × ⌈k/4⌉ chunks) with E·G's accumulators,
+ *   PV holds G's with Eᵀ·F's;
+ * - a symmetric operator (pairs u ≤ v, weights w and wd on the diagonal) and the symmetric model X Xᵀ (`sym` ≠ 0):
+ *   PU = PV holds X's rows with E·X's accumulators; r_i = w·2⟨X_u, X_v⟩ − b_i (wd·⟨X_u, X_u⟩ − b_i on the
+ *   diagonal), then E·X[u] += c X_v and E·X[v] += c X_u (once on the diagonal), as completion_pass_f64 with G = F.
+ * The residual comes from the f64 rows ('f64', 'mixed': summed in the order of completion_pass_f64) or the f32 ones
+ * ('f32'); the accumulators are f64 ('f64') or f32 (c = weight·r_i rounded to f32).
  * The pass is bound by instruction throughput, so two things cut instructions per entry:
  * - one chunk of four columns carries everything an entry reads or writes there, so each row is one pointer and every
  *   access a constant offset from it (separate arrays: ~10 % more time);
@@ -184,18 +188,27 @@ export function completion_unpack_grad(out: usize, P: usize, n: i32, k: i32, pre
  *   Eᵀ·F's accumulator once for both (one at a time: ~17 % more time). The sums are the same, in the same order.
  * @returns Σ r_i²
  */
-export function completion_pass_packed(PU: usize, PV: usize, r: usize, idx: usize, count: i32, k: i32, w: f64, b: usize, prec: i32): f64 {
-  if (prec == 0) return passPacked<f64>(PU, PV, r, idx, count, k, w, b, 0, 32, false);
-  return prec == 2 ? passPacked<f32>(PU, PV, r, idx, count, k, w, b, 0, 16, true)
-                   : passPacked<f32>(PU, PV, r, idx, count, k, w, b, 32, 48, false);
+export function completion_pass_packed(PU: usize, PV: usize, r: usize, idx: usize, count: i32, k: i32, w: f64, wd: f64, b: usize,
+  prec: i32, sym: i32): f64 {
+  if (sym != 0) {
+    if (prec == 0) return passPacked<f64>(PU, PU, r, idx, count, k, w, wd, b, 0, 32, false, true);
+    return prec == 2 ? passPacked<f32>(PU, PU, r, idx, count, k, w, wd, b, 0, 16, true, true)
+                     : passPacked<f32>(PU, PU, r, idx, count, k, w, wd, b, 32, 48, false, true);
+  }
+  if (prec == 0) return passPacked<f64>(PU, PV, r, idx, count, k, w, wd, b, 0, 32, false, false);
+  return prec == 2 ? passPacked<f32>(PU, PV, r, idx, count, k, w, wd, b, 0, 16, true, false)
+                   : passPacked<f32>(PU, PV, r, idx, count, k, w, wd, b, 32, 48, false, false);
 }
 
 /**
- * passPacked with accumulators of type T: the factor's copy in T at byte `atX` of each chunk, the accumulator at `atG`;
- * the residual from f32 lanes at 0 (`dot32`) or f64 lanes at 0.
+ * completion_pass_packed with accumulators of type T: the factor's copy in T at byte `atX` of each chunk, the
+ * accumulator at `atG`; the residual from f32 lanes at 0 (`dot32`) or f64 lanes at 0. `sym`: the symmetric case
+ * (PU = PV; both entries of a pair off the diagonal; the sum ⟨X_u, X_v⟩ + ⟨X_v, X_u⟩ of completion_pass_f64 is the one
+ * dot product doubled, exactly).
  */
 // @ts-ignore: decorator
-@inline function passPacked<T>(PU: usize, PV: usize, r: usize, idx: usize, count: i32, k: i32, w: f64, b: usize, atX: usize, atG: usize, dot32: bool): f64 {
+@inline function passPacked<T>(PU: usize, PV: usize, r: usize, idx: usize, count: i32, k: i32, w: f64, wd: f64, b: usize, atX: usize,
+  atG: usize, dot32: bool, sym: bool): f64 {
   const cb: usize = dot32 ? 32 : 64;
   const rowB = <usize>((k + 3) >> 2) * cb;
   let ss: f64 = 0;
@@ -204,9 +217,10 @@ export function completion_pass_packed(PU: usize, PV: usize, r: usize, idx: usiz
   while (e < end) {
     const v = load<i32>(e, 4);
     const pu = PU + <usize>load<i32>(e) * rowB, pv = PV + <usize>v * rowB, pe = pu + rowB;
-    if (e < last && load<i32>(e, 12) == v) {
+    if (e < last && load<i32>(e, 12) == v && (!sym || (pu != pv && load<i32>(e, 8) != v))) {
       const pu2 = PU + <usize>load<i32>(e, 8) * rowB;
-      const d = dotPacked2(pu, pu2, pv, pe, cb, dot32);
+      let d = dotPacked2(pu, pu2, pv, pe, cb, dot32);
+      if (sym) d = f64x2.add(d, d);
       const ri = w * f64x2.extract_lane(d, 0) - load<f64>(bp), ri2 = w * f64x2.extract_lane(d, 1) - load<f64>(bp, 8);
       store<f64>(rp, ri); store<f64>(rp, ri2, 8);
       ss += ri * ri; ss += ri2 * ri2;
@@ -229,8 +243,24 @@ export function completion_pass_packed(PU: usize, PV: usize, r: usize, idx: usiz
         }
       }
       e += 16; rp += 16; bp += 16;
+    } else if (sym && pu == pv) { // a diagonal entry of the symmetric case: weight wd, one dot product, one row update
+      const ri = wd * dotPacked(pu, pu, pe, cb, dot32) - load<f64>(bp);
+      store<f64>(rp, ri);
+      ss += ri * ri;
+      if (sizeof<T>() == 8) {
+        const cv = f64x2.splat(wd * ri);
+        for (let x = pu; x < pe; x += cb) {
+          v128.store(x + atG, madd2(v128.load(x + atG), v128.load(x), cv));
+          v128.store(x + atG, madd2(v128.load(x + atG, 16), v128.load(x, 16), cv), 16);
+        }
+      } else {
+        const cv = f32x4.splat(<f32>(wd * ri));
+        for (let x = pu; x < pe; x += cb) v128.store(x + atG, madd4(v128.load(x + atG), v128.load(x + atX), cv));
+      }
+      e += 8; rp += 8; bp += 8;
     } else {
-      const ri = w * dotPacked(pu, pv, pe, cb, dot32) - load<f64>(bp);
+      const d = dotPacked(pu, pv, pe, cb, dot32);
+      const ri = w * (sym ? d + d : d) - load<f64>(bp);
       store<f64>(rp, ri);
       ss += ri * ri;
       if (sizeof<T>() == 8) {

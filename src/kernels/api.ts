@@ -43,7 +43,7 @@ export interface Kernels {
   completion_pass_f32grad(EG32: number, EtF32: number, r: number, idx: number, count: number, F: number, G: number, F32: number, G32: number, k: number, w: number, wd: number, b: number, sym: number, given: number, dot32: number): number;
   completion_pack_rows(P: number, A: number, n: number, k: number, prec: number): number;
   completion_unpack_grad(out: number, P: number, n: number, k: number, prec: number): number;
-  completion_pass_packed(PU: number, PV: number, r: number, idx: number, count: number, k: number, w: number, b: number, prec: number): number;
+  completion_pass_packed(PU: number, PV: number, r: number, idx: number, count: number, k: number, w: number, wd: number, b: number, prec: number, sym: number): number;
   completion_matvec_f64(out: number, idx: number, count: number, r: number, x: number, w: number, wd: number, sym: number, transpose: number): number;
   // rank-one measurements (f32 vector rows, transposed factors)
   rows_dot_f32_f64(P: number, A: number, rows: number, n: number, Ft: number, k: number): number;

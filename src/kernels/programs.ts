@@ -158,35 +158,39 @@ const denseRead: Program = {
 
 /**
  * Matrix completion, one trajectory: data[0] holds the block's entries (i32 pairs (u, v)).
- * params: [n1, n2, k, w, wd, sym, wantEG, wantEtF, given, precision code]; input [F (n1 × k), G (n2 × k)]; rowsIn the
- * measurements (or, with `given`, the residuals); rowsOut the residuals; partial [E·G (n1 × k), Eᵀ·F (n2 × k), ‖r‖²].
- * The residuals come from the f64 rows ('f64', 'mixed') or f32 copies ('f32'); the gradient rows accumulate in f64
- * ('f64') or f32 ('mixed', 'f32'), widened into the partial. The hot case (an asymmetric operator, residuals computed,
- * both products) runs on packed rows (completion_pack_rows: each row's factor and accumulator interleaved by chunks
- * of four columns); the others entry by entry, 'mixed' and 'f32' on f32 copies of F and G in scratch.
+ * params: [n1, n2, k, w, wd, sym, wantEG, wantEtF, given, precision code, symModel]; input [F (n1 × k), G (n2 × k)];
+ * rowsIn the measurements (or, with `given`, the residuals); rowsOut the residuals; partial [E·G (n1 × k), Eᵀ·F
+ * (n2 × k), ‖r‖²]. The residuals come from the f64 rows ('f64', 'mixed') or f32 copies ('f32'); the gradient rows
+ * accumulate in f64 ('f64') or f32 ('mixed', 'f32'), widened into the partial. The hot cases — an asymmetric operator
+ * with both products, or a symmetric operator with the symmetric model (E·X only) — run on packed rows
+ * (completion_pack_rows: each row's factor and accumulator interleaved by chunks of four columns); the others entry by
+ * entry, 'mixed' and 'f32' on f32 copies of F and G in scratch.
  */
 const completionPass: Program = {
   name: 'completion.pass',
   scratchBytes(_rows, p) {
-    const [n1, n2, k, , , sym, wantEG, wantEtF, given, prec] = p as unknown as number[];
-    if (completionPacked(sym, wantEG, wantEtF, given)) {
+    const [n1, n2, k, , , sym, wantEG, wantEtF, given, prec, symModel] = p as unknown as number[];
+    const packed = completionPacked(sym, wantEG, wantEtF, given, symModel);
+    if (packed) {
       const chunk = prec === PRECISION_CODE.f32 ? 32 : 64, kc = Math.ceil(k / 4);
-      return aligned(n1 * kc * chunk) + aligned(n2 * kc * chunk);
+      return aligned(n1 * kc * chunk) + (packed === 'asymmetric' ? aligned(n2 * kc * chunk) : 0);
     }
     return prec === PRECISION_CODE.f64 ? 0 : 2 * (aligned(n1 * k * 4) + aligned(n2 * k * 4));
   },
   run(K, a, p) {
-    const [n1, n2, k, w, wd, sym, wantEG, wantEtF, given, prec] = p as unknown as number[];
+    const [n1, n2, k, w, wd, sym, wantEG, wantEtF, given, prec, symModel] = p as unknown as number[];
     const EG = a.partial, EtF = EG + n1 * k * 8, F = a.input, G = F + n1 * k * 8;
     const r = given ? a.rowsIn : a.rowsOut;
+    const packed = completionPacked(sym, wantEG, wantEtF, given, symModel);
     let ss: number;
-    if (completionPacked(sym, wantEG, wantEtF, given)) {
+    if (packed) {
       const PU = a.scratch, PV = PU + aligned(n1 * Math.ceil(k / 4) * (prec === PRECISION_CODE.f32 ? 32 : 64));
       K.completion_pack_rows(PU, F, n1, k, prec);
-      K.completion_pack_rows(PV, G, n2, k, prec);
-      ss = K.completion_pass_packed(PU, PV, r, a.data[0], a.rows, k, w, a.rowsIn, prec);
+      if (packed === 'asymmetric') K.completion_pack_rows(PV, G, n2, k, prec);
+      ss = K.completion_pass_packed(PU, PV, r, a.data[0], a.rows, k, w, wd, a.rowsIn, prec, packed === 'symmetric' ? 1 : 0);
       K.completion_unpack_grad(EG, PU, n1, k, prec);
-      K.completion_unpack_grad(EtF, PV, n2, k, prec);
+      if (packed === 'asymmetric') K.completion_unpack_grad(EtF, PV, n2, k, prec);
+      else K.fill_f64(EtF, 0, n2 * k); // not wanted: zeros, so that the partials' sum reads no stale memory
     } else if (prec === PRECISION_CODE.f64) {
       K.fill_f64(EG, 0, (n1 + n2) * k);
       ss = K.completion_pass_f64(wantEG ? EG : 0, wantEtF ? EtF : 0, r, a.data[0], a.rows, F, G, k, w, wd, a.rowsIn, sym, given);
@@ -205,9 +209,14 @@ const completionPass: Program = {
   },
 };
 
-/** Whether a completion pass runs on packed rows (the hot case). */
-function completionPacked(sym: number, wantEG: number, wantEtF: number, given: number): boolean {
-  return !sym && !given && !!wantEG && !!wantEtF;
+/**
+ * Which hot case of a completion pass runs on packed rows: an asymmetric operator with both products, or a symmetric
+ * operator with the symmetric model (G = F, E·X only); otherwise none.
+ */
+function completionPacked(sym: number, wantEG: number, wantEtF: number, given: number, symModel: number): 'asymmetric' | 'symmetric' | undefined {
+  if (given || !wantEG) return undefined;
+  if (!sym) return wantEtF ? 'asymmetric' : undefined;
+  return symModel && !wantEtF ? 'symmetric' : undefined;
 }
 
 /** Rows per chunk of a rank-one pass: a chunk of both vector matrices (f32) stays within ~384 KiB of cache. */

@@ -127,7 +127,8 @@ export class CompletionOperator extends PlacedOperator {
     const { n1, n2 } = this, k = o.k;
     return {
       program: 'completion.pass',
-      params: [n1, n2, k, this.w, this.wd, this.seesOnlySymmetric ? 1 : 0, o.wantEG ? 1 : 0, o.wantEtF ? 1 : 0, o.given ? 1 : 0, PRECISION_CODE[o.precision]],
+      params: [n1, n2, k, this.w, this.wd, this.seesOnlySymmetric ? 1 : 0, o.wantEG ? 1 : 0, o.wantEtF ? 1 : 0, o.given ? 1 : 0, PRECISION_CODE[o.precision],
+        o.symModel ? 1 : 0],
       inputLen: (n1 + n2) * k,
       partialLen: (n1 + n2) * k + 1,
     };

@@ -127,7 +127,7 @@ describe('completion_pass_packed', () => {
       }
       const ref = prec === 2 ? completionRef(pairs, Float32Array.from(F), Float32Array.from(G), b, n1, n2, k, w, w, 0) : exact;
       const br = rt.f64(m), EG = rt.f64(n1 * k, NaN), EtF = rt.f64(n2 * k, NaN);
-      const got = rt.kernels.completion_pass_packed(PU, PV, br.ptr, idx, m, k, w, f64(b).ptr, prec);
+      const got = rt.kernels.completion_pass_packed(PU, PV, br.ptr, idx, m, k, w, 1.9, f64(b).ptr, prec, 0);
       expect(Math.abs(got - ref.ss) / ref.ss, `prec ${prec} ‖r‖²`).toBeLessThan(prec === 2 ? 1e-5 : 1e-13);
       expect(relMaxDiff(br.a, ref.r), `prec ${prec} r`).toBeLessThan(prec === 2 ? 1e-6 : 1e-14);
       rt.kernels.completion_unpack_grad(EG.ptr, PU, n1, k, prec);
@@ -141,6 +141,29 @@ describe('completion_pass_packed', () => {
       rt.kernels.completion_pack_rows(again, f64(F).ptr, n1, k, prec);
       const a8 = new Uint8Array(rt.memory.buffer, again, n1 * kc * chunk), p8 = new Uint8Array(rt.memory.buffer, PU, n1 * kc * chunk);
       for (let c = 0; c < n1 * kc; c++) for (let q = 0; q < at.acc; q++) expect(p8[c * chunk + q]).toBe(a8[c * chunk + q]);
+    }
+  });
+
+  // the symmetric operator with the symmetric model: pairs u ≤ v, diagonal entries (weight wd) among them
+  it.each([[1, 1, 2], [5, 3, 14], [7, 5, 30], [6, 8, 21], [9, 13, 40], [4, 20, 10]].flatMap((s) => [[...s, 'random'], [...s, 'by column']]))('symmetric: n = %i, k = %i, %i entries, %s order', (n, k, m, order) => {
+    const R = rand(n * 43 + k);
+    const cells = Array.from({ length: m }, () => { const a = Math.floor(R() * n), c = R() < 0.2 ? a : Math.floor(R() * n); return [Math.min(a, c), Math.max(a, c)]; });
+    if (order === 'by column') cells.sort((a, b) => a[1] - b[1]);
+    const pairs = new Int32Array(2 * m);
+    cells.forEach(([u, v], i) => { pairs[2 * i] = u; pairs[2 * i + 1] = v; });
+    const X = randArray(n * k, 11), b = randArray(m, 12), w = 0.6, wd = 1.1, kc = Math.ceil(k / 4);
+    const exact = completionRef(pairs, X, X, b, n, n, k, w, wd, 1);
+    const idx = rt.alloc(8 * m); new Int32Array(rt.memory.buffer, idx, 2 * m).set(pairs);
+    for (const prec of [0, 1, 2]) {
+      const P = rt.alloc(n * kc * (prec === 2 ? 32 : 64));
+      rt.kernels.completion_pack_rows(P, f64(X).ptr, n, k, prec);
+      const ref = prec === 2 ? completionRef(pairs, Float32Array.from(X), Float32Array.from(X), b, n, n, k, w, wd, 1) : exact;
+      const br = rt.f64(m), EX = rt.f64(n * k, NaN);
+      const got = rt.kernels.completion_pass_packed(P, 0, br.ptr, idx, m, k, w, wd, f64(b).ptr, prec, 1);
+      expect(Math.abs(got - ref.ss) / ref.ss, `prec ${prec} ‖r‖²`).toBeLessThan(prec === 2 ? 1e-5 : 1e-13);
+      expect(relMaxDiff(br.a, ref.r), `prec ${prec} r`).toBeLessThan(prec === 2 ? 1e-6 : 1e-14);
+      rt.kernels.completion_unpack_grad(EX.ptr, P, n, k, prec);
+      expect(relMaxDiff(EX.a, exact.EG), `prec ${prec} E·X`).toBeLessThan(prec === 0 ? 1e-13 : 1e-5);
     }
   });
 });

@@ -243,8 +243,9 @@ describe('batches and threads with the structured operators', () => {
 describe('completion at the default precision on every placement', () => {
   // 'mixed' accumulates the gradient rows in f32 in each participant's scratch (its own memory for private and
   // message workers): the runs differ from the local one only by that rounding, which shrinks with the residual
-  it('private and message workers follow the local run and recover to the same accuracy', async () => {
-    const po = { n1: 60, n2: 50, r: 2, operator: 'completion' as const, density: 0.3, seed: 6 };
+  it.each([false, true])('private and message workers follow the local run and recover to the same accuracy (symmetric: %s)', async (symmetric) => {
+    // symmetric: the X Xᵀ model on pairs u ≤ v, the packed kernel's symmetric case
+    const po = { n1: 60, n2: symmetric ? 60 : 50, r: 2, operator: 'completion' as const, density: 0.3, seed: 6, symmetric };
     const o = { k: 2, maxIter: 1500, tol: 0, init: { alpha: 1e-2 } };
     const p = createProblem(rt, po);
     open.push(p);
