@@ -190,14 +190,17 @@ export function completion_unpack_grad(out: usize, P: usize, n: i32, k: i32, pre
  */
 export function completion_pass_packed(PU: usize, PV: usize, r: usize, idx: usize, count: i32, k: i32, w: f64, wd: f64, b: usize,
   prec: i32, sym: i32): f64 {
-  if (sym != 0) {
-    if (prec == 0) return passPacked<f64>(PU, PU, r, idx, count, k, w, wd, b, 0, 32, false, true);
-    return prec == 2 ? passPacked<f32>(PU, PU, r, idx, count, k, w, wd, b, 0, 16, true, true)
-                     : passPacked<f32>(PU, PU, r, idx, count, k, w, wd, b, 32, 48, false, true);
-  }
+  if (sym != 0) return passPackedSymmetric(PU, r, idx, count, k, w, wd, b, prec);
   if (prec == 0) return passPacked<f64>(PU, PV, r, idx, count, k, w, wd, b, 0, 32, false, false);
   return prec == 2 ? passPacked<f32>(PU, PV, r, idx, count, k, w, wd, b, 0, 16, true, false)
                    : passPacked<f32>(PU, PV, r, idx, count, k, w, wd, b, 32, 48, false, false);
+}
+
+/** The symmetric case in a function of its own, so that the asymmetric loops compile as they would alone. */
+function passPackedSymmetric(P: usize, r: usize, idx: usize, count: i32, k: i32, w: f64, wd: f64, b: usize, prec: i32): f64 {
+  if (prec == 0) return passPacked<f64>(P, P, r, idx, count, k, w, wd, b, 0, 32, false, true);
+  return prec == 2 ? passPacked<f32>(P, P, r, idx, count, k, w, wd, b, 0, 16, true, true)
+                   : passPacked<f32>(P, P, r, idx, count, k, w, wd, b, 32, 48, false, true);
 }
 
 /**
